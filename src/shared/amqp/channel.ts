@@ -1,0 +1,173 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
+import type { Logger } from '../logger.js';
+import { backoff, sleep } from '../backoff.js';
+import { ConfirmTimeoutError, UnavailableError } from '../errors.js';
+import { messageOf, type AmqpConnection } from './connection.js';
+
+export type ChannelStatus = 'down' | 'opening' | 'ready' | 'closed';
+
+export interface ManagedChannelOptions {
+  connection: AmqpConnection;
+  /** For logs, e.g. `publisher` or `consumer`. */
+  name: string;
+  logger: Logger;
+  /** Runs on every fresh channel before it is ready: declare, bind, consume. */
+  setup?: (channel: ConfirmChannel) => Promise<void>;
+  /** basic.qos prefetch for consumers on this channel. Default none. */
+  prefetch?: number;
+  /** A publish not confirmed in this many ms rejects with ConfirmTimeoutError. Default 10000. */
+  confirmTimeoutMs?: number;
+}
+
+export interface PublishResult {
+  /** The broker returned the (mandatory) message: no queue was bound for it. */
+  returned: boolean;
+}
+
+const PUBLISH_ID = 'x-relay-publish-id';
+
+/**
+ * A confirm channel that reopens after a channel or connection failure and re-runs its setup
+ * with backoff. A setup that fails (e.g. `RESOURCE_LOCKED` on an exclusive queue still held
+ * by our previous, dead connection) is retried until it succeeds or the channel is closed.
+ */
+export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down: [] }> {
+  status: ChannelStatus = 'down';
+  private channel: ConfirmChannel | undefined;
+  private readonly log: Logger;
+  private readonly abort = new AbortController();
+  private readonly returned = new Set<string>();
+  private draining: Promise<void> | undefined;
+  private detach: (() => void) | undefined;
+  private generation = 0;
+
+  constructor(private readonly options: ManagedChannelOptions) {
+    super();
+    this.log = options.logger.child({ module: 'amqp-channel', channel: options.name });
+  }
+
+  /** Opens now if the connection is ready, and again after every reconnect. */
+  start(): void {
+    this.detach ??= this.options.connection.onReady((model) => void this.open(model));
+  }
+
+  /** Resolves when the channel is ready (setup done). */
+  async ready(): Promise<ConfirmChannel> {
+    if (this.channel && this.status === 'ready') return this.channel;
+    return new Promise((resolve) => this.once('ready', resolve));
+  }
+
+  get current(): ConfirmChannel | undefined {
+    return this.status === 'ready' ? this.channel : undefined;
+  }
+
+  /**
+   * Publishes and waits for the broker's confirm. Rejects with UnavailableError when the
+   * channel is down, ConfirmTimeoutError when no confirm comes in time, and UnavailableError
+   * when the broker nacks or the channel closes first.
+   */
+  async publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options: Options.Publish = {},
+  ): Promise<PublishResult> {
+    if (this.draining) await this.draining;
+    const channel = this.current;
+    if (!channel) throw new UnavailableError(`channel ${this.options.name} is not ready`);
+    const id = randomUUID();
+    const timeoutMs = this.options.confirmTimeoutMs ?? 10_000;
+    return new Promise<PublishResult>((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        this.returned.delete(id);
+        reject(new ConfirmTimeoutError(`no publish confirm within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const headers = { ...options.headers, [PUBLISH_ID]: id };
+      const ok = channel.publish(exchange, routingKey, content, { ...options, headers }, (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const returned = this.returned.delete(id);
+        if (err) reject(new UnavailableError('publish not confirmed by the broker', { cause: err }));
+        else resolve({ returned });
+      });
+      if (!ok && !this.draining) {
+        this.draining = new Promise<void>((resume) =>
+          channel.once('drain', () => {
+            this.draining = undefined;
+            resume();
+          }),
+        );
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.status === 'closed') return;
+    this.abort.abort();
+    this.detach?.();
+    const channel = this.channel;
+    this.channel = undefined;
+    this.status = 'closed';
+    if (channel) await channel.close().catch(() => undefined);
+  }
+
+  private async open(model: ChannelModel): Promise<void> {
+    const generation = ++this.generation;
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      if (generation !== this.generation) return;
+      this.status = 'opening';
+      let channel: ConfirmChannel | undefined;
+      try {
+        channel = await model.createConfirmChannel();
+        this.watch(channel, model, generation);
+        if (this.options.prefetch) await channel.prefetch(this.options.prefetch);
+        await this.options.setup?.(channel);
+        if (this.abort.signal.aborted || generation !== this.generation) {
+          await channel.close().catch(() => undefined);
+          return;
+        }
+        this.channel = channel;
+        this.status = 'ready';
+        this.log.debug('channel ready');
+        this.emit('ready', channel);
+        return;
+      } catch (err) {
+        if (channel) await (channel as Channel).close().catch(() => undefined);
+        if (isConnectionGone(model)) return; // the connection's reconnect will call open again
+        const delay = backoff(attempt, { base: 200, cap: 5000 });
+        this.log.warn({ err: messageOf(err), retryInMs: Math.round(delay) }, 'channel setup failed');
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private watch(channel: ConfirmChannel, model: ChannelModel, generation: number): void {
+    channel.on('error', (err: unknown) => this.log.warn({ err: messageOf(err) }, 'channel error'));
+    channel.on('return', (msg: { properties: { headers?: Record<string, unknown> } }) => {
+      const id = msg.properties.headers?.[PUBLISH_ID];
+      if (typeof id === 'string') this.returned.add(id);
+    });
+    channel.once('close', () => {
+      if (this.channel !== channel) return;
+      this.channel = undefined;
+      this.draining = undefined;
+      if (this.status === 'closed') return;
+      this.status = 'down';
+      this.emit('down');
+      if (generation === this.generation && !isConnectionGone(model) && !this.abort.signal.aborted) {
+        // The channel alone failed (e.g. a 404 on publish); reopen it on the same connection.
+        void sleep(backoff(0, { base: 200 }), this.abort.signal).then(() => this.open(model));
+      }
+    });
+  }
+}
+
+function isConnectionGone(model: ChannelModel): boolean {
+  const conn = model.connection as unknown as { expectSocketClose?: boolean; stream?: { destroyed?: boolean } };
+  return conn.expectSocketClose === true || conn.stream?.destroyed === true;
+}

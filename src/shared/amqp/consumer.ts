@@ -1,0 +1,54 @@
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { Logger } from '../logger.js';
+import { messageOf } from './connection.js';
+
+/** One delivered message with acknowledgements bound to the channel it came on. */
+export interface Delivery {
+  message: ConsumeMessage;
+  /** Times the broker says this message was delivered before (quorum queues count it). */
+  deliveryCount: number;
+  ack(): void;
+  /** Requeue (true) counts against the delivery limit; false dead-letters it. */
+  nack(requeue: boolean): void;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
+
+/**
+ * Consumes `queue` on `channel`. Acks and nacks go to the channel the message arrived on;
+ * if that channel has closed meanwhile, they are dropped, since the broker will redeliver.
+ * Returns the consumer tag.
+ */
+export async function consume(
+  channel: ConfirmChannel,
+  queue: string,
+  handler: DeliveryHandler,
+  logger: Logger,
+  options: { exclusive?: boolean } = {},
+): Promise<string> {
+  const { consumerTag } = await channel.consume(
+    queue,
+    (message) => {
+      if (!message) return; // consumer cancelled by the broker (queue deleted)
+      const safe = (fn: () => void) => {
+        try {
+          fn();
+        } catch (err) {
+          logger.debug({ err: messageOf(err) }, 'ack on a closed channel dropped');
+        }
+      };
+      const delivery: Delivery = {
+        message,
+        deliveryCount: Number(message.properties.headers?.['x-delivery-count'] ?? 0),
+        ack: () => safe(() => channel.ack(message)),
+        nack: (requeue) => safe(() => channel.nack(message, false, requeue)),
+      };
+      handler(delivery).catch((err: unknown) => {
+        logger.error({ err }, 'delivery handler failed; requeueing');
+        delivery.nack(true);
+      });
+    },
+    { noAck: false, exclusive: options.exclusive ?? false },
+  );
+  return consumerTag;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .transform((v) => v === 'true' || v === '1');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every environment variable exam-relay reads, parsed once by `loadEnv(process.env)`.
+ * Roles receive the parsed `Config`; nothing else reads `process.env`.
+ */
+export const Env = z.object({
+  /** RabbitMQ URL. Default `amqp://guest:guest@127.0.0.1:5672`. */
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
+  /** Redis URL. Default `redis://127.0.0.1:6379`. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Prefix for every queue, exchange (`X.`) and Redis key (`X:`). Default empty. */
+  RELAY_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,64}$/, 'letters, digits, _ and - only, at most 64')
+    .default(''),
+  /** HS256 secret for client tokens; at least 32 bytes. No default: servers refuse to start without it. */
+  AUTH_SECRET: z
+    .string()
+    .refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes')
+    .optional(),
+  /** Password of the admin UI (user `admin`) and bearer token of its API. No default. */
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The topology file. Default `topology/topology.yaml`. */
+  TOPOLOGY_FILE: z.string().min(1).default('topology/topology.yaml'),
+  /** pino level. Default `info`. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How often a socket server heartbeats through `status_queue`, in ms. Default 5000. */
+  HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(5000),
+  /** A server silent this long is marked DOWN and its routes removed, in ms. Default 15000. */
+  SERVER_DOWN_AFTER_MS: int(500, 600_000).default(15_000),
+  /** How long a client's missed frames are kept for replay, in seconds. Default 86400 (24 h). */
+  HISTORY_RETENTION_SECONDS: int(1, 30 * 86_400).default(86_400),
+  /** At most this many frames are kept per client for replay. Default 1000. */
+  HISTORY_MAX_FRAMES: int(1, 100_000).default(1000),
+  /** Unacked `status_queue` messages one state manager holds at once. Default 64. */
+  STATE_MANAGER_PREFETCH: int(1, 10_000).default(64),
+  /** A publish not confirmed by the broker in this many ms fails. Default 10000. */
+  CONFIRM_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Largest WebSocket frame accepted, in bytes; larger closes with 1009. Default 65536. */
+  MAX_FRAME_BYTES: int(256, 16 * 1024 * 1024).default(65_536),
+  /** Connections one socket server accepts; more are refused with 503. Default 10000. */
+  MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
+  /** Sockets one client id may hold on one server; the oldest is closed. Default 3. */
+  MAX_SOCKETS_PER_CLIENT: int(1, 100).default(3),
+  /** Token bucket per connection: sustained frames per second. Default 20. */
+  RATE_LIMIT_PER_SECOND: int(1, 100_000).default(20),
+  /** Token bucket per connection: burst size. Default 40. */
+  RATE_LIMIT_BURST: int(1, 100_000).default(40),
+  /** Comma-separated allowed `Origin` values; empty allows any. Default empty. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o.length > 0),
+    ),
+  /** Log pretty-printed instead of JSON (development only). Default false. */
+  LOG_PRETTY: bool.default(false),
+});
+
+export type Config = z.infer<typeof Env>;
+
+/** Parses the environment; throws `ConfigError` naming each bad variable. */
+export function loadEnv(env: Record<string, string | undefined>): Config {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const result = Env.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(`invalid environment:\n${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+/** The secret, or a ConfigError saying how to provide it. */
+export function requireSecret(config: Config, name: 'AUTH_SECRET' | 'ADMIN_TOKEN'): string {
+  const value = config[name];
+  if (value === undefined) {
+    throw new ConfigError(`${name} is required: set it in the environment (see README)`);
+  }
+  return value;
+}
