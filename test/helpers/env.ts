@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
+
+/** The services under test; the same defaults as the product. */
+export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A namespace no other test run uses: `t<random>`. */
+export function randomNamespace(): string {
+  return `t${randomBytes(5).toString('hex')}`;
+}
+
+/** A raw Redis client for assertions, independent of the code under test. */
+export function rawRedis(): Redis {
+  return new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+}
+
+/** Deletes every Redis key of the namespace. */
+export async function cleanRedis(namespace: string): Promise<void> {
+  const redis = rawRedis();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Deletes the named queues and exchanges (missing ones are fine). */
+export async function cleanBroker(entities: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+  const conn = await amqp.connect(AMQP_URL);
+  try {
+    for (const queue of entities.queues ?? []) {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      await ch.deleteQueue(queue).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    }
+    for (const exchange of entities.exchanges ?? []) {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      await ch.deleteExchange(exchange).catch(() => undefined);
+      await ch.close().catch(() => undefined);
+    }
+  } finally {
+    await conn.close();
+  }
+}
