@@ -5,3 +5,4 @@ export * from './server-frame.js';
 export * from './bus-message.js';
 export * from './parse.js';
 export * from './token.js';
+export * from './frames.js';

@@ -34,8 +34,11 @@ export const Env = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How often a socket server heartbeats through `status_queue`, in ms. Default 5000. */
   HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(5000),
-  /** A server silent this long is marked DOWN and its routes removed, in ms. Default 15000. */
-  SERVER_DOWN_AFTER_MS: int(500, 600_000).default(15_000),
+  /**
+   * A server silent longer than this is marked DOWN and its routes removed, in ms. Checked
+   * every second, so with the default a silent server is DOWN within 13 s. Default 12000.
+   */
+  SERVER_DOWN_AFTER_MS: int(500, 600_000).default(12_000),
   /** How long a client's missed frames are kept for replay, in seconds. Default 86400 (24 h). */
   HISTORY_RETENTION_SECONDS: int(1, 30 * 86_400).default(86_400),
   /** At most this many frames are kept per client for replay. Default 1000. */

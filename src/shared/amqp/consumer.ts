@@ -7,6 +7,8 @@ export interface Delivery {
   message: ConsumeMessage;
   /** Times the broker says this message was delivered before (quorum queues count it). */
   deliveryCount: number;
+  /** Aborts when the channel the message came on closes: it can no longer be acked. */
+  signal: AbortSignal;
   ack(): void;
   /** Requeue (true) counts against the delivery limit; false dead-letters it. */
   nack(requeue: boolean): void;
@@ -26,6 +28,8 @@ export async function consume(
   logger: Logger,
   options: { exclusive?: boolean } = {},
 ): Promise<string> {
+  const closed = new AbortController();
+  channel.once('close', () => closed.abort());
   const { consumerTag } = await channel.consume(
     queue,
     (message) => {
@@ -40,6 +44,7 @@ export async function consume(
       const delivery: Delivery = {
         message,
         deliveryCount: Number(message.properties.headers?.['x-delivery-count'] ?? 0),
+        signal: closed.signal,
         ack: () => safe(() => channel.ack(message)),
         nack: (requeue) => safe(() => channel.nack(message, false, requeue)),
       };

@@ -40,10 +40,11 @@ export function createRedis({ url, name, logger, commandTimeoutMs = 5000 }: Redi
   return redis;
 }
 
-/** Connects and waits for `ready`, retrying until `signal` aborts. */
+/** Connects and waits for `ready`; while Redis is down, ioredis keeps retrying. */
 export async function connectRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return;
-  if (redis.status === 'wait') await redis.connect();
-  if ((redis.status as string) === 'ready') return;
-  await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  // A failed first attempt rejects here, but the retry strategy goes on; wait for ready.
+  if (redis.status === 'wait') await redis.connect().catch(() => undefined);
+  await ready;
 }

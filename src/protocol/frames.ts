@@ -1,0 +1,27 @@
+import type { Role } from './common.js';
+import type { StatusChangeData } from './server-frame.js';
+
+/**
+ * The `data` of the `status_change` frame one recipient gets. For an exam-wide change each
+ * examinee also sees its own id as `targetExamineeId`; supervisors see the exam-wide form.
+ * Used by the state manager (replay history) and the socket server (live path) alike, so a
+ * replayed frame is the same as the live one.
+ */
+export function statusChangeDataFor(payload: StatusChangeData, recipientId: string, role: Role): StatusChangeData {
+  if (payload.targetExamineeId !== undefined || role !== 'examinee') return payload;
+  return { ...payload, targetExamineeId: recipientId };
+}
+
+/**
+ * The `status_change` frame as JSON text around its seq: `prefix + seq + suffix`. The state
+ * manager stores frames in Redis this way, with the seq filled in by the script that assigns it.
+ */
+export function statusChangeFrameParts(id: string, data: StatusChangeData): [string, string] {
+  return ['{"type":"status_change","seq":', `,"id":${JSON.stringify(id)},"data":${JSON.stringify(data)}}`];
+}
+
+/** The `status_change` frame as JSON text. */
+export function statusChangeFrameJson(seq: number, id: string, data: StatusChangeData): string {
+  const [prefix, suffix] = statusChangeFrameParts(id, data);
+  return `${prefix}${seq}${suffix}`;
+}

@@ -1,0 +1,260 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.js';
+import type { AmqpConnection } from '../shared/amqp/connection.js';
+import { ManagedChannel } from '../shared/amqp/channel.js';
+import { consume } from '../shared/amqp/consumer.js';
+import { once } from '../shared/lifecycle.js';
+import { sleep } from '../shared/backoff.js';
+import type { RedisKeys } from '../shared/redis/keys.js';
+import type { Topology } from '../topology/load.js';
+import { declareServerQueue } from '../topology/server-queue.js';
+import {
+  CloseCode,
+  STATE_MANAGER,
+  ServerQueueMessage,
+  parseJson,
+  type StatusQueueMessage,
+} from '../protocol/index.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { SessionRegistry, type Session } from './session.js';
+import { History } from './history.js';
+import { healthHandler } from './http.js';
+import { deliverRouted } from './deliver.js';
+import { handleSocket } from './socket.js';
+
+export interface SocketServerDeps {
+  amqp: AmqpConnection;
+  redis: Redis;
+  topology: Topology;
+  keys: RedisKeys;
+  logger: Logger;
+  metrics?: ServerMetrics;
+}
+
+export interface SocketServerConfig {
+  serverId: string;
+  port: number;
+  /** Default 0.0.0.0. */
+  host?: string;
+  authSecret: string;
+  heartbeatIntervalMs: number;
+  confirmTimeoutMs: number;
+  maxFrameBytes: number;
+  maxConnections: number;
+  maxSocketsPerClient: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** Allowed Origin header values; empty allows any. */
+  allowedOrigins: string[];
+  /** Time allowed for the `hello` frame. Default 10000. */
+  helloTimeoutMs?: number;
+}
+
+export interface SocketServer {
+  readonly metrics: ServerMetrics;
+  readonly sessions: SessionRegistry;
+  /** The bound port (useful with port 0). */
+  port(): number;
+  ready(): boolean;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The WebSocket socket server: authenticates clients, publishes their actions, connects and
+ * disconnects to `status_queue`, consumes its own exclusive `{serverId}_queue`, and pushes
+ * what is routed there to local sockets in seq order.
+ */
+export function createSocketServer(deps: SocketServerDeps, config: SocketServerConfig): SocketServer {
+  const { serverId } = config;
+  const log = deps.logger.child({ module: 'server', serverId });
+  const metrics = deps.metrics ?? createServerMetrics();
+  const names = deps.topology.names;
+  const sessions = new SessionRegistry();
+  const history = new History(deps.redis, deps.keys);
+  let closing = false;
+  let consumerTag: string | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const reports = new Set<Promise<void>>();
+
+  const publisher = new ManagedChannel({
+    connection: deps.amqp,
+    name: 'server-publisher',
+    logger: log,
+    confirmTimeoutMs: config.confirmTimeoutMs,
+  });
+  const consumer = new ManagedChannel({
+    connection: deps.amqp,
+    name: 'server-consumer',
+    logger: log,
+    prefetch: 512,
+    setup: async (channel) => {
+      const queue = await declareServerQueue(channel, deps.topology, serverId);
+      consumerTag = await consume(
+        channel,
+        queue,
+        async (delivery) => {
+          const parsed = parseJson(ServerQueueMessage, delivery.message.content.toString('utf8'));
+          if (parsed.ok) deliverRouted(parsed.value, { sessions, metrics, logger: log });
+          else log.error({ reason: parsed.error }, 'invalid routed message dropped');
+          delivery.ack();
+        },
+        log,
+        { exclusive: true },
+      );
+    },
+  });
+  // Anything routed while our queue was gone (broker restart, RESOURCE_LOCKED retries) is in
+  // history: every local client catches up once the queue is back.
+  consumer.on('ready', () => {
+    for (const session of sessions.all()) void session.delivery?.fill();
+  });
+
+  async function publish(message: StatusQueueMessage): Promise<void> {
+    const started = performance.now();
+    await publisher.publish(names.statusExchange, names.statusRoutingKey, Buffer.from(JSON.stringify(message)), {
+      persistent: true,
+      contentType: 'application/json',
+    });
+    metrics.confirmSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  function ready(): boolean {
+    return (
+      !closing &&
+      deps.amqp.current !== undefined &&
+      publisher.current !== undefined &&
+      consumer.current !== undefined &&
+      deps.redis.status === 'ready'
+    );
+  }
+
+  function sendHeartbeat(): void {
+    publish({
+      type: 'sync_state',
+      data: {
+        servers: { [serverId]: { connections: sessions.clientIds(), status: 'ACTIVE' } },
+        timestamp: new Date().toISOString(),
+      },
+    }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'heartbeat not published'));
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
+  const http: Server = createServer(healthHandler({ ready, registry: metrics.registry }));
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if ((req.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'Not Found');
+    if (closing) return refuse(503, 'Service Unavailable');
+    if (wss.clients.size >= config.maxConnections) return refuse(503, 'Service Unavailable');
+    const origin = req.headers.origin;
+    if (config.allowedOrigins.length > 0 && (!origin || !config.allowedOrigins.includes(origin))) {
+      return refuse(403, 'Forbidden');
+    }
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      handleSocket(ws, { config, log, metrics, sessions, history, publish, onEnd: track(sessionEnded) });
+    });
+  });
+
+  return {
+    metrics,
+    sessions,
+    port: () => (http.address() as AddressInfo | null)?.port ?? config.port,
+    ready,
+    async start() {
+      publisher.start();
+      consumer.start();
+      await Promise.all([publisher.ready(), consumer.ready()]);
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.port, config.host ?? '0.0.0.0', () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      sendHeartbeat();
+      heartbeat = setInterval(sendHeartbeat, config.heartbeatIntervalMs);
+      log.info({ port: (http.address() as AddressInfo).port }, 'socket server listening');
+    },
+    close: once(async () => {
+      closing = true;
+      clearInterval(heartbeat);
+      log.info({ clients: sessions.size }, 'draining');
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // Tell every client to go elsewhere; each close reports a disconnect. Wait for confirms.
+      for (const session of sessions.all()) {
+        session.send({ type: 'reconnect', data: { reason: 'server shutting down' } });
+        session.close(CloseCode.GOING_AWAY, 'server shutting down');
+      }
+      await Promise.race([waitForSessions(), sleep(5000)]);
+      await Promise.race([Promise.allSettled([...reports]), sleep(5000)]);
+      const channel = consumer.current;
+      if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+      await consumer.close();
+      await publisher.close();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      http.closeAllConnections();
+      await closed;
+    }),
+  };
+
+  /**
+   * A socket closed. If the client still has a socket here, re-assert its route to that one
+   * (the state manager keeps the newest connection); else report the disconnect.
+   */
+  function sessionEnded(session: Session): Promise<void> {
+    const rest = sessions.remove(session);
+    metrics.connections.dec({ role: session.identity.role });
+    const newest = rest.at(-1);
+    const timestamp = new Date().toISOString();
+    const report: StatusQueueMessage = newest
+      ? {
+          type: 'route_message',
+          data: {
+            sourceServer: serverId,
+            targetServer: STATE_MANAGER,
+            messageType: 'connect',
+            payload: { ...identityOf(newest), connId: newest.connId, timestamp },
+          },
+        }
+      : {
+          type: 'route_message',
+          data: {
+            sourceServer: serverId,
+            targetServer: STATE_MANAGER,
+            messageType: 'disconnect',
+            payload: { clientId: session.clientId, connId: session.connId, timestamp },
+          },
+        };
+    return publish(report).catch((err: unknown) => {
+      // The next heartbeat reconciles it: this server no longer lists the client.
+      session.log.warn({ err: (err as Error).message }, 'disconnect not reported');
+    });
+  }
+
+  function track(fn: (session: Session) => Promise<void>) {
+    return (session: Session) => {
+      const report = fn(session).finally(() => reports.delete(report));
+      reports.add(report);
+    };
+  }
+
+  function waitForSessions(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = () => (sessions.size === 0 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+  }
+}
+
+function identityOf(session: Session) {
+  const { clientId, role, examId } = session.identity;
+  return { clientId, role, examId };
+}
+

@@ -1,0 +1,40 @@
+import type { Config } from '../shared/config.js';
+import { requireSecret } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { openConnections } from '../shared/runtime.js';
+import { loadTopologyFile } from '../topology/load.js';
+import { createSocketServer } from './index.js';
+
+/** Runs one socket server until it is closed. Returns its closer. */
+export async function runServer(
+  config: Config,
+  logger: Logger,
+  options: { serverId: string; port: number },
+): Promise<{ close(): Promise<void> }> {
+  const authSecret = requireSecret(config, 'AUTH_SECRET');
+  const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
+  const connections = await openConnections(config, logger, options.serverId);
+  const server = createSocketServer(
+    { ...connections, topology, logger },
+    {
+      serverId: options.serverId,
+      port: options.port,
+      authSecret,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+      maxFrameBytes: config.MAX_FRAME_BYTES,
+      maxConnections: config.MAX_CONNECTIONS,
+      maxSocketsPerClient: config.MAX_SOCKETS_PER_CLIENT,
+      rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
+      rateLimitBurst: config.RATE_LIMIT_BURST,
+      allowedOrigins: config.ALLOWED_ORIGINS,
+    },
+  );
+  await server.start();
+  return {
+    async close() {
+      await server.close();
+      await connections.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import type { Logger } from '../shared/logger.js';
+import { backoff } from '../shared/backoff.js';
+import type { History } from './history.js';
+
+export interface OrderedDeliveryOptions {
+  clientId: string;
+  /** The last seq the client has; frames after it are sent in order. */
+  cursor: number;
+  history: History;
+  /** Sends one frame's JSON text to the client. */
+  send(text: string, replayed: boolean): void;
+  /** Tells the client the history cannot cover (fromSeq, toSeq]. */
+  resync(fromSeq: number, toSeq: number): void;
+  logger: Logger;
+  /** How long an out-of-order frame waits for the gap to fill live before reading history. */
+  gapWaitMs?: number;
+}
+
+/**
+ * Per-connection ordering of `status_change` frames: sends seq cursor+1, cursor+2, … with no
+ * gaps and no repeats. A frame whose seq the client already has is dropped (a redelivered bus
+ * message); a frame that arrives early waits while the gap is filled from Redis history. The
+ * same history read serves `hello.resume`, catch-up after a broker reconnect, and the
+ * state manager's `connected` reply.
+ */
+export class OrderedDelivery {
+  cursor: number;
+  private readonly pending = new Map<number, string>();
+  private gapTimer: NodeJS.Timeout | undefined;
+  private filling: Promise<void> | undefined;
+  private refillAfter = false;
+  private failures = 0;
+  private closed = false;
+
+  constructor(private readonly options: OrderedDeliveryOptions) {
+    this.cursor = options.cursor;
+  }
+
+  /** Offers a live frame; returns false if the client already has that seq. */
+  offer(seq: number, text: string): boolean {
+    if (seq <= this.cursor || this.pending.has(seq)) return false;
+    this.pending.set(seq, text);
+    this.drain(false);
+    return true;
+  }
+
+  /** Makes sure the client gets everything up to `seq` (from history if it never came live). */
+  syncTo(seq: number): void {
+    if (seq > this.cursor) void this.fill();
+  }
+
+  /** Reads history after the cursor and delivers it; one read at a time, coalesced. */
+  fill(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.filling) {
+      this.refillAfter = true;
+      return this.filling;
+    }
+    this.filling = this.readHistory().finally(() => {
+      this.filling = undefined;
+      if (this.refillAfter) {
+        this.refillAfter = false;
+        void this.fill();
+      }
+    });
+    return this.filling;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.gapTimer);
+    this.pending.clear();
+  }
+
+  private drain(replayed: boolean): void {
+    let text: string | undefined;
+    while ((text = this.pending.get(this.cursor + 1)) !== undefined) {
+      this.pending.delete(this.cursor + 1);
+      this.cursor += 1;
+      this.options.send(text, replayed);
+    }
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
+    if (this.pending.size > 0 && !this.closed) {
+      this.gapTimer = setTimeout(() => void this.fill(), this.options.gapWaitMs ?? 200);
+    }
+  }
+
+  private async readHistory(): Promise<void> {
+    const { history, clientId, logger } = this.options;
+    try {
+      for (;;) {
+        const frames = await history.after(clientId, this.cursor);
+        if (this.closed) return;
+        this.failures = 0;
+        const first = frames[0];
+        const earliestPending = Math.min(...this.pending.keys());
+        const nextKnown = first ? Math.min(first.seq, earliestPending) : earliestPending;
+        if (Number.isFinite(nextKnown) && nextKnown > this.cursor + 1) {
+          // Trimmed or expired: the client must fetch fresh state for what is missing.
+          this.options.resync(this.cursor, nextKnown - 1);
+          this.cursor = nextKnown - 1;
+        }
+        for (const frame of frames) {
+          if (frame.seq > this.cursor && !this.pending.has(frame.seq)) this.pending.set(frame.seq, frame.text);
+        }
+        this.drain(true);
+        if (frames.length < 1000) return;
+      }
+    } catch (err) {
+      // Redis unreachable: try again later; live frames keep waiting in order meanwhile.
+      const delay = backoff(this.failures++, { base: 200, cap: 5000 });
+      logger.warn({ clientId, err: (err as Error).message, retryInMs: Math.round(delay) }, 'history read failed');
+      clearTimeout(this.gapTimer);
+      this.gapTimer = setTimeout(() => void this.fill(), delay);
+    }
+  }
+}

@@ -1,0 +1,214 @@
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from '../shared/logger.js';
+import {
+  ClientFrame,
+  CloseCode,
+  STATE_MANAGER,
+  parseJson,
+  verifyToken,
+  type Identity,
+  type StatusChangeRequest,
+  type StatusQueueMessage,
+} from '../protocol/index.js';
+import { UnavailableError } from '../shared/errors.js';
+import type { SocketServerConfig } from './index.js';
+import type { ServerMetrics } from './metrics.js';
+import { Session, type SessionRegistry } from './session.js';
+import type { History } from './history.js';
+import { OrderedDelivery } from './ordered-delivery.js';
+import { TokenBucket } from './rate-limit.js';
+
+export interface SocketContext {
+  config: SocketServerConfig;
+  log: Logger;
+  metrics: ServerMetrics;
+  sessions: SessionRegistry;
+  history: History;
+  publish(message: StatusQueueMessage): Promise<void>;
+  /** Called once when an authenticated session's socket closes. */
+  onEnd(session: Session): void;
+}
+
+/**
+ * One socket's protocol: `hello` first (within the timeout) with a valid token, else 4401;
+ * then `status_change` requests from supervisors. A bad frame gets an error and the socket
+ * stays usable.
+ */
+export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
+  const { config, log, metrics } = ctx;
+  const secret = new TextEncoder().encode(config.authSecret);
+  let session: Session | undefined;
+  let authenticating = false;
+  const helloTimer = setTimeout(() => close(CloseCode.UNAUTHORIZED, 'hello timeout'), config.helloTimeoutMs ?? 10_000);
+  let expiryTimer: NodeJS.Timeout | undefined;
+
+  function close(code: number, reason: string) {
+    metrics.closes.inc({ code: String(code) });
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+  }
+
+  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+  ws.on('close', () => {
+    clearTimeout(helloTimer);
+    clearTimeout(expiryTimer);
+    if (session) {
+      session.delivery?.close();
+      ctx.onEnd(session);
+    }
+  });
+
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    const text = isBinary ? undefined : rawText(data);
+    if (!session) {
+      if (authenticating) return; // frames before welcome are ignored; hello is in progress
+      if (text === undefined) return close(CloseCode.UNAUTHORIZED, 'hello required');
+      const parsed = parseJson(ClientFrame, text);
+      if (!parsed.ok || parsed.value.type !== 'hello') {
+        metrics.framesIn.inc({ type: 'invalid' });
+        return close(CloseCode.UNAUTHORIZED, 'hello required');
+      }
+      metrics.framesIn.inc({ type: 'hello' });
+      authenticating = true;
+      const resume = parsed.value.resume?.lastSeq;
+      void verifyToken(secret, parsed.value.token).then((identity) => {
+        if (!identity) return close(CloseCode.UNAUTHORIZED, 'unauthorized');
+        return welcome(identity, resume);
+      });
+      return;
+    }
+    if (!session.allow()) return;
+    if (text === undefined) {
+      metrics.framesIn.inc({ type: 'invalid' });
+      return session.error('INVALID_MESSAGE', undefined, 'binary frames are not accepted');
+    }
+    const parsed = parseJson(ClientFrame, text);
+    if (!parsed.ok) {
+      metrics.framesIn.inc({ type: 'invalid' });
+      return session.error('INVALID_MESSAGE', idOf(text), parsed.error);
+    }
+    metrics.framesIn.inc({ type: parsed.value.type });
+    if (parsed.value.type === 'hello') return session.error('INVALID_MESSAGE', undefined, 'already authenticated');
+    void statusChange(session, parsed.value);
+  });
+
+  async function welcome(identity: Identity, resume: number | undefined): Promise<void> {
+    clearTimeout(helloTimer);
+    if (ws.readyState !== ws.OPEN) return;
+    let current: number;
+    try {
+      current = await ctx.history.currentSeq(identity.clientId);
+    } catch {
+      return close(CloseCode.TRY_AGAIN_LATER, 'state store unavailable');
+    }
+    const cursor = resume === undefined ? current : Math.min(resume, current);
+    const clientLog = log.child({ clientId: identity.clientId, role: identity.role });
+    const s = new Session(
+      ws,
+      identity,
+      clientLog,
+      metrics,
+      new TokenBucket(config.rateLimitPerSecond, config.rateLimitBurst),
+      Math.max(10, config.rateLimitBurst),
+    );
+    s.delivery = new OrderedDelivery({
+      clientId: identity.clientId,
+      cursor,
+      history: ctx.history,
+      logger: clientLog,
+      send: (text, replayed) => {
+        s.sendText(text, 'status_change');
+        if (replayed) metrics.replayed.inc();
+      },
+      resync: (fromSeq, toSeq) => s.send({ type: 'resync', data: { fromSeq, toSeq } }),
+    });
+    // One client id may hold only so many sockets here: the oldest make way.
+    const existing = ctx.sessions.of(identity.clientId);
+    for (const old of existing.slice(0, Math.max(0, existing.length - config.maxSocketsPerClient + 1))) {
+      old.close(CloseCode.REPLACED, 'replaced by a newer connection');
+    }
+    session = s;
+    ctx.sessions.add(s);
+    metrics.connections.inc({ role: identity.role });
+    const msUntilExpiry = identity.expiresAt * 1000 - Date.now();
+    expiryTimer = setTimeout(() => s.close(CloseCode.UNAUTHORIZED, 'token expired'), Math.min(msUntilExpiry, 2 ** 31 - 1));
+    s.send({
+      type: 'welcome',
+      data: {
+        clientId: identity.clientId,
+        role: identity.role,
+        examId: identity.examId,
+        serverId: config.serverId,
+        lastSeq: cursor,
+      },
+    });
+    if (cursor < current) void s.delivery.fill();
+    try {
+      await ctx.publish({
+        type: 'route_message',
+        data: {
+          sourceServer: config.serverId,
+          targetServer: STATE_MANAGER,
+          messageType: 'connect',
+          payload: {
+            clientId: identity.clientId,
+            role: identity.role,
+            examId: identity.examId,
+            connId: s.connId,
+            timestamp: s.connectedAt,
+          },
+        },
+      });
+      clientLog.info({ connId: s.connId, lastSeq: cursor }, 'client connected');
+    } catch (err) {
+      clientLog.warn({ err: (err as Error).message }, 'connect not published; closing');
+      s.close(CloseCode.TRY_AGAIN_LATER, 'broker unavailable');
+    }
+  }
+
+  async function statusChange(s: Session, frame: StatusChangeRequest): Promise<void> {
+    const { identity } = s;
+    if (identity.role !== 'supervisor') {
+      return s.error('FORBIDDEN', frame.id, 'examinees cannot change status');
+    }
+    if ('examId' in frame.data && frame.data.examId !== identity.examId) {
+      return s.error('FORBIDDEN', frame.id, 'supervisors act only on their own exam');
+    }
+    try {
+      await ctx.publish({
+        type: 'route_message',
+        data: {
+          sourceServer: config.serverId,
+          targetServer: STATE_MANAGER,
+          messageType: 'status_change',
+          requestId: frame.id,
+          payload: {
+            supervisorId: identity.clientId,
+            examId: identity.examId,
+            ...('targetExamineeId' in frame.data ? { targetExamineeId: frame.data.targetExamineeId } : {}),
+            status: frame.data.status,
+            timestamp: new Date().toISOString(),
+          },
+        },
+      });
+    } catch (err) {
+      s.log.warn({ messageId: frame.id, err: (err as Error).message }, 'status change not published');
+      s.error(err instanceof UnavailableError ? 'UNAVAILABLE' : 'INTERNAL', frame.id);
+    }
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** The request id of a frame that failed validation, if it has a usable one. */
+function idOf(text: string): string | undefined {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && /^[\x21-\x7e]{1,64}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,30 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { AmqpConnection } from './amqp/connection.js';
+import { connectRedis, createRedis } from './redis/client.js';
+import { createRedisKeys, type RedisKeys } from './redis/keys.js';
+
+/** The connections a role's `main.ts` opens for it, and closes after it. */
+export interface Connections {
+  amqp: AmqpConnection;
+  redis: Redis;
+  keys: RedisKeys;
+  close(): Promise<void>;
+}
+
+/** Opens the broker and Redis connections of one process (`name` shows in both). */
+export async function openConnections(config: Config, logger: Logger, name: string): Promise<Connections> {
+  const amqp = new AmqpConnection({ url: config.AMQP_URL, name: `exam-relay ${name}`, logger });
+  const redis = createRedis({ url: config.REDIS_URL, name: `exam-relay:${name}`, logger });
+  await Promise.all([amqp.start(), connectRedis(redis)]);
+  return {
+    amqp,
+    redis,
+    keys: createRedisKeys(config.RELAY_NAMESPACE),
+    async close() {
+      await amqp.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.js';
+import type { AmqpConnection } from '../shared/amqp/connection.js';
+import { ManagedChannel } from '../shared/amqp/channel.js';
+import { consume, type Delivery } from '../shared/amqp/consumer.js';
+import { backoff, sleep } from '../shared/backoff.js';
+import { once } from '../shared/lifecycle.js';
+import type { RedisKeys } from '../shared/redis/keys.js';
+import { isTransientRedisError } from '../shared/redis/errors.js';
+import type { Topology } from '../topology/load.js';
+import {
+  StatusQueueMessage,
+  parseJson,
+  type ConnectCommand,
+  type DisconnectCommand,
+  type StatusChangeCommand,
+} from '../protocol/index.js';
+import { StateStore } from './state-store.js';
+import { Router } from './router.js';
+import { handleStatusChange } from './status-changes.js';
+import { handleConnect, handleDisconnect, handleHeartbeat } from './connections.js';
+import { startLiveness } from './liveness.js';
+import { createStateManagerMetrics, type StateManagerMetrics } from './metrics.js';
+
+export interface StateManagerDeps {
+  amqp: AmqpConnection;
+  redis: Redis;
+  topology: Topology;
+  keys: RedisKeys;
+  logger: Logger;
+  metrics?: StateManagerMetrics;
+}
+
+export interface StateManagerConfig {
+  /** Unacked status_queue messages held at once. */
+  prefetch: number;
+  /** Seconds request ids and history are kept. */
+  retentionSeconds: number;
+  historyMax: number;
+  confirmTimeoutMs: number;
+  /** How often to sweep for silent servers and broadcast sync_state. */
+  heartbeatIntervalMs: number;
+  serverDownAfterMs: number;
+}
+
+export interface StateManager {
+  readonly id: string;
+  readonly metrics: StateManagerMetrics;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The worker that owns Redis state and routing: consumes `status_queue`, applies each message
+ * with idempotent Redis scripts, routes to server queues, and acks only after the writes and
+ * the routed publishes are confirmed. Transient Redis or broker failures are retried with
+ * backoff while the message is held (not requeued, which would count against the delivery
+ * limit); a message that fails validation is dead-lettered with the reason.
+ */
+export function createStateManager(deps: StateManagerDeps, config: StateManagerConfig): StateManager {
+  const id = `sm-${randomUUID().slice(0, 8)}`;
+  const log = deps.logger.child({ module: 'state-manager', stateManagerId: id });
+  const metrics = deps.metrics ?? createStateManagerMetrics();
+  const names = deps.topology.names;
+  const store = new StateStore(deps.redis, deps.keys, {
+    retentionSeconds: config.retentionSeconds,
+    historyMax: config.historyMax,
+  });
+  const abort = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let consumerTag: string | undefined;
+  let stopLiveness: (() => Promise<void>) | undefined;
+
+  const publisher = new ManagedChannel({
+    connection: deps.amqp,
+    name: 'state-manager-publisher',
+    logger: log,
+    confirmTimeoutMs: config.confirmTimeoutMs,
+  });
+  const router = new Router(publisher, names);
+  const handlerDeps = { store, router, logger: log, metrics };
+
+  const consumer = new ManagedChannel({
+    connection: deps.amqp,
+    name: 'state-manager-consumer',
+    logger: log,
+    prefetch: config.prefetch,
+    setup: async (channel) => {
+      consumerTag = await consume(channel, names.statusQueue, track, log);
+    },
+  });
+
+  function track(delivery: Delivery): Promise<void> {
+    const work = handle(delivery).finally(() => inFlight.delete(work));
+    inFlight.add(work);
+    return work;
+  }
+
+  async function handle(delivery: Delivery): Promise<void> {
+    const started = performance.now();
+    if (delivery.message.fields.redelivered) metrics.redeliveries.inc();
+    const parsed = parseJson(StatusQueueMessage, delivery.message.content.toString('utf8'));
+    if (!parsed.ok) {
+      log.warn({ reason: parsed.error, deliveryCount: delivery.deliveryCount }, 'invalid bus message dead-lettered');
+      await router.deadLetter(delivery.message.content, `invalid message: ${parsed.error}`, {
+        'x-relay-source-queue': names.statusQueue,
+      });
+      metrics.deadLetters.inc({ reason: 'invalid' });
+      metrics.messages.inc({ type: 'invalid', result: 'dead_lettered' });
+      delivery.ack();
+      return;
+    }
+    const message = parsed.value;
+    const type = message.type === 'sync_state' ? 'heartbeat' : message.data.messageType;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await dispatch(message);
+        break;
+      } catch (err) {
+        // Only worth holding on to while the message is still ours to ack.
+        if (!isTransientRedisError(err) || delivery.signal.aborted || abort.signal.aborted) throw err;
+        metrics.retries.inc();
+        const delay = backoff(attempt, { base: 100, cap: 5000 });
+        log.warn({ err: (err as Error).message, type, attempt, retryInMs: Math.round(delay) }, 'transient failure, retrying');
+        await sleep(delay, abort.signal);
+      }
+    }
+    delivery.ack();
+    metrics.messages.inc({ type, result: 'ok' });
+    metrics.handleSeconds.observe({ type }, (performance.now() - started) / 1000);
+  }
+
+  function dispatch(message: StatusQueueMessage): Promise<void> {
+    if (message.type === 'sync_state') return handleHeartbeat(message, handlerDeps);
+    // TypeScript does not narrow a union on a nested discriminant (data.messageType); the
+    // schema parse above guarantees each shape.
+    switch (message.data.messageType) {
+      case 'status_change':
+        return handleStatusChange(message as StatusChangeCommand, handlerDeps);
+      case 'connect':
+        return handleConnect(message as ConnectCommand, handlerDeps);
+      case 'disconnect':
+        return handleDisconnect(message as DisconnectCommand, handlerDeps);
+    }
+  }
+
+  return {
+    id,
+    metrics,
+    async start() {
+      publisher.start();
+      await publisher.ready();
+      consumer.start();
+      await consumer.ready();
+      stopLiveness = startLiveness({ store, router, logger: log, keys: deps.keys, redis: deps.redis, id }, config);
+      log.info({ queue: names.statusQueue, prefetch: config.prefetch }, 'state manager consuming');
+    },
+    close: once(async () => {
+      log.info({ inFlight: inFlight.size }, 'state manager closing');
+      // Stop taking work, then let what we hold finish (ack) before the channels close; a
+      // handler stuck retrying is aborted and its message returns to the queue unacked.
+      const channel = consumer.current;
+      if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+      await stopLiveness?.();
+      const settle = Promise.allSettled([...inFlight]);
+      const timer = sleep(5000).then(() => abort.abort());
+      await Promise.race([settle, timer]);
+      abort.abort();
+      await settle;
+      await consumer.close();
+      await publisher.close();
+    }),
+  };
+}

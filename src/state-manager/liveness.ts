@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../shared/logger.js';
+import type { RedisKeys } from '../shared/redis/keys.js';
+import { sleep } from '../shared/backoff.js';
+import type { StateStore } from './state-store.js';
+import type { Router } from './router.js';
+import { announceOffline } from './connections.js';
+
+interface LivenessDeps {
+  store: StateStore;
+  router: Router;
+  logger: Logger;
+  keys: RedisKeys;
+  redis: Redis;
+  id: string;
+}
+
+/**
+ * Every second: marks servers silent longer than `serverDownAfterMs` DOWN and drops their
+ * routes. Every `heartbeatIntervalMs`: records this state manager as alive and broadcasts
+ * `sync_state` to all servers and the admin. Several state managers may run this at once;
+ * each step is idempotent. Returns a stopper.
+ */
+export function startLiveness(
+  deps: LivenessDeps,
+  config: { heartbeatIntervalMs: number; serverDownAfterMs: number },
+): () => Promise<void> {
+  const abort = new AbortController();
+  const sweepEveryMs = Math.min(1000, Math.max(100, config.serverDownAfterMs / 4));
+  let lastBroadcast = 0;
+
+  const loop = (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        const down = await deps.store.markSilentServersDown(new Date(Date.now() - config.serverDownAfterMs));
+        for (const { serverId, offline } of down) {
+          deps.logger.warn({ serverId, clients: offline.length }, 'server silent: marked DOWN, routes removed');
+          await announceOffline(deps, serverId, offline);
+        }
+        if (Date.now() - lastBroadcast >= config.heartbeatIntervalMs || down.length > 0) {
+          lastBroadcast = Date.now();
+          const timestamp = new Date().toISOString();
+          await deps.redis.hset(deps.keys.stateManagers(), deps.id, timestamp);
+          await deps.router.broadcast({
+            type: 'sync_state',
+            data: { servers: await deps.store.snapshot(), timestamp },
+          });
+        }
+      } catch (err) {
+        deps.logger.warn({ err: (err as Error).message }, 'liveness sweep failed; will retry');
+      }
+      await sleep(sweepEveryMs, abort.signal);
+    }
+  })();
+
+  return async () => {
+    abort.abort();
+    await loop;
+    await deps.redis.hdel(deps.keys.stateManagers(), deps.id).catch(() => undefined);
+  };
+}

@@ -1,0 +1,29 @@
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { openConnections } from '../shared/runtime.js';
+import { loadTopologyFile } from '../topology/load.js';
+import { createStateManager } from './index.js';
+
+/** Runs one state-manager worker until it is closed. Returns its closer. */
+export async function runStateManager(config: Config, logger: Logger): Promise<{ close(): Promise<void> }> {
+  const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
+  const connections = await openConnections(config, logger, 'state-manager');
+  const manager = createStateManager(
+    { ...connections, topology, logger },
+    {
+      prefetch: config.STATE_MANAGER_PREFETCH,
+      retentionSeconds: config.HISTORY_RETENTION_SECONDS,
+      historyMax: config.HISTORY_MAX_FRAMES,
+      confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      serverDownAfterMs: config.SERVER_DOWN_AFTER_MS,
+    },
+  );
+  await manager.start();
+  return {
+    async close() {
+      await manager.close();
+      await connections.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { ManagedChannel, PublishResult } from '../shared/amqp/channel.js';
+import type { Names } from '../topology/names.js';
+import type { ServerQueueMessage, SyncState } from '../protocol/index.js';
+
+/** Where the state manager sends what it routes: one server's queue, all of them, or the DLQ. */
+export class Router {
+  constructor(
+    private readonly channel: ManagedChannel,
+    private readonly names: Names,
+  ) {}
+
+  /**
+   * Publishes to one server's queue, mandatory: `returned` is true when that server has no
+   * queue right now (it is down or reconnecting), so the message lives only in history.
+   */
+  toServer(serverId: string, message: ServerQueueMessage): Promise<PublishResult> {
+    return this.channel.publish(
+      this.names.routeExchange,
+      this.names.serverRoutingKey(serverId),
+      Buffer.from(JSON.stringify(message)),
+      { mandatory: true, contentType: 'application/json', type: message.type },
+    );
+  }
+
+  /** Publishes `sync_state` to every server queue and the admin. */
+  async broadcast(message: SyncState): Promise<void> {
+    await this.channel.publish(this.names.broadcastExchange, '', Buffer.from(JSON.stringify(message)), {
+      contentType: 'application/json',
+      type: message.type,
+    });
+  }
+
+  /** Dead-letters a message the state manager refuses, with the reason in a header. */
+  async deadLetter(content: Buffer, reason: string, headers: Record<string, unknown> = {}): Promise<void> {
+    await this.channel.publish(this.names.deadLetterExchange, '', content, {
+      persistent: true,
+      headers: { ...headers, 'x-relay-reason': reason.slice(0, 1000) },
+    });
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Lua scripts that make each state change one atomic, idempotent Redis step. ioredis resends
+ * commands that were in flight when a connection dropped, and the broker redelivers what we
+ * did not ack, so every script must be safe to run twice with the same arguments.
+ */
+
+/**
+ * Applies a status change once.
+ * KEYS: request, then per recipient: seq, history, route; then per examinee: status.
+ * ARGV: requestTtl, historyMax, historyTtl, nRecipients, nExaminees, ackJson,
+ *       status, supervisorId, timestamp, examId, requestId,
+ *       then per recipient: clientId, frame-prefix, frame-suffix.
+ * The frame of recipient i is prefix .. seq .. suffix.
+ * Returns { 'NEW', seqs, serverId_1 .. serverId_n } or, when the request was applied before,
+ * { 'DUP', seqs, ackJson } as first stored; seqs is "clientId:seq,clientId:seq,…".
+ */
+export const APPLY_STATUS_CHANGE = `
+local request = KEYS[1]
+local existing = redis.call('HMGET', request, 'seqs', 'ack')
+if existing[1] then
+  return { 'DUP', existing[1], existing[2] }
+end
+local n = tonumber(ARGV[4])
+local m = tonumber(ARGV[5])
+local routes = {}
+local historyMax = tonumber(ARGV[2])
+local historyTtl = tonumber(ARGV[3])
+local pairs_ = {}
+for i = 1, n do
+  local seqKey = KEYS[1 + (i - 1) * 3 + 1]
+  local historyKey = KEYS[1 + (i - 1) * 3 + 2]
+  local routeKey = KEYS[1 + (i - 1) * 3 + 3]
+  local clientId = ARGV[11 + (i - 1) * 3 + 1]
+  local seq = redis.call('INCR', seqKey)
+  local frame = ARGV[11 + (i - 1) * 3 + 2] .. seq .. ARGV[11 + (i - 1) * 3 + 3]
+  redis.call('ZADD', historyKey, seq, frame)
+  redis.call('ZREMRANGEBYRANK', historyKey, 0, -historyMax - 1)
+  redis.call('EXPIRE', historyKey, historyTtl)
+  pairs_[i] = clientId .. ':' .. seq
+  routes[i] = redis.call('HGET', routeKey, 'serverId') or ''
+end
+for j = 1, m do
+  redis.call('HSET', KEYS[1 + n * 3 + j],
+    'status', ARGV[7], 'supervisorId', ARGV[8], 'timestamp', ARGV[9],
+    'examId', ARGV[10], 'requestId', ARGV[11])
+end
+local seqs = table.concat(pairs_, ',')
+redis.call('HSET', request, 'seqs', seqs, 'ack', ARGV[6])
+redis.call('EXPIRE', request, tonumber(ARGV[1]))
+local result = { 'NEW', seqs }
+for i = 1, n do result[2 + i] = routes[i] end
+return result
+`;
+
+/**
+ * Registers a connection. KEYS: route, serverConnections, examMembers, seq, servers.
+ * ARGV: serverId, connId, timestamp, clientId, connectionField, role, examId.
+ * Returns the client's latest seq.
+ */
+export const CONNECT = `
+redis.call('HSET', KEYS[1], 'serverId', ARGV[1], 'lastConnection', ARGV[3], 'connId', ARGV[2],
+  'role', ARGV[6], 'examId', ARGV[7])
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[3], 'status', 'ACTIVE', 'lastSync', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('SADD', KEYS[5], ARGV[1])
+return tonumber(redis.call('GET', KEYS[4]) or '0')
+`;
+
+/**
+ * Removes a connection: the server's field always (the server reports a client's last socket
+ * there), the route only if it still names this connection (the client may have reconnected
+ * elsewhere first). KEYS: route, serverConnections. ARGV: connId, connectionField.
+ * Returns { role, examId } of the removed route (the client went offline), or an empty list.
+ */
+export const DISCONNECT = `
+redis.call('HDEL', KEYS[2], ARGV[2])
+local route = redis.call('HMGET', KEYS[1], 'connId', 'role', 'examId')
+if route[1] == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return { route[2] or '', route[3] or '' }
+end
+return {}
+`;
+
+/**
+ * Removes a client's route if it still points at the given server.
+ * KEYS: route, serverConnections. ARGV: serverId, connectionField.
+ * Returns { role, examId } of the removed route, or an empty list.
+ */
+export const DROP_ROUTE_ON_SERVER = `
+redis.call('HDEL', KEYS[2], ARGV[2])
+local route = redis.call('HMGET', KEYS[1], 'serverId', 'role', 'examId')
+if route[1] == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return { route[2] or '', route[3] or '' }
+end
+return {}
+`;
+
+/**
+ * Records a heartbeat and adds connections the server reports that Redis lacks (with a
+ * route, if the client has none). KEYS: serverConnections, servers, then one route per
+ * missing client. ARGV: serverId, now, takenAt, then per missing client: connectionField.
+ */
+export const HEARTBEAT = `
+redis.call('HSET', KEYS[1], 'status', 'ACTIVE', 'lastSync', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+for i = 3, #KEYS do
+  redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[3])
+  if redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('HSET', KEYS[i], 'serverId', ARGV[1], 'lastConnection', ARGV[2], 'connId', '')
+  end
+end
+return 1
+`;
+
+/**
+ * Marks a server DOWN if its last heartbeat is older than the cutoff. KEYS: serverConnections.
+ * ARGV: cutoff ISO time. Returns 1 when it changed the server to DOWN.
+ */
+export const MARK_DOWN_IF_SILENT = `
+local s = redis.call('HMGET', KEYS[1], 'status', 'lastSync')
+if s[1] == 'DOWN' then return 0 end
+if s[2] and s[2] >= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'DOWN')
+return 1
+`;

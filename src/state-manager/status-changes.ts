@@ -1,0 +1,110 @@
+import type { Logger } from '../shared/logger.js';
+import type { StatusChangeCommand, StatusChangeData } from '../protocol/index.js';
+import type { Recipient, StateStore } from './state-store.js';
+import type { Router } from './router.js';
+import type { StateManagerMetrics } from './metrics.js';
+
+/**
+ * Applies a supervisor's status change and routes it: one publish per server that holds a
+ * recipient, then the completion `ack` to the acting supervisor's server. Returns only after
+ * every publish is confirmed, so the caller may ack the `status_queue` message.
+ */
+export async function handleStatusChange(
+  command: StatusChangeCommand,
+  deps: { store: StateStore; router: Router; logger: Logger; metrics: StateManagerMetrics },
+): Promise<void> {
+  const { store, router, metrics } = deps;
+  const { sourceServer, requestId, payload } = command.data;
+  const log = deps.logger.child({ messageId: requestId, clientId: payload.supervisorId, sourceServer });
+
+  const audience = await store.audience(payload.examId, payload.targetExamineeId);
+  if (!audience) {
+    log.info({ targetExamineeId: payload.targetExamineeId }, 'status change refused: examinee not in exam');
+    await router.toServer(sourceServer, {
+      type: 'route_message',
+      data: {
+        sourceServer,
+        targetServer: sourceServer,
+        messageType: 'error',
+        requestId,
+        payload: {
+          clientId: payload.supervisorId,
+          code: 'FORBIDDEN',
+          message: `examinee ${payload.targetExamineeId ?? ''} is not in exam ${payload.examId}`,
+        },
+      },
+    });
+    return;
+  }
+
+  const data: StatusChangeData = {
+    supervisorId: payload.supervisorId,
+    ...(payload.targetExamineeId !== undefined
+      ? { targetExamineeId: payload.targetExamineeId }
+      : { examId: payload.examId }),
+    status: payload.status,
+    timestamp: payload.timestamp,
+  };
+  const supervisors = new Set([...audience.supervisors, payload.supervisorId]);
+  const recipients: Recipient[] = [
+    ...audience.examinees.map((clientId) => ({ clientId, role: 'examinee' as const })),
+    ...[...supervisors].map((clientId) => ({ clientId, role: 'supervisor' as const })),
+  ];
+  const outcome = await store.applyStatusChange(requestId, data, recipients, audience.examinees);
+  if (outcome.duplicate) metrics.duplicates.inc();
+
+  const byServer = new Map<string, { clientId: string; seq: number }[]>();
+  for (const d of outcome.deliveries) {
+    if (!d.serverId) continue;
+    const list = byServer.get(d.serverId) ?? [];
+    list.push({ clientId: d.clientId, seq: d.seq });
+    byServer.set(d.serverId, list);
+  }
+  const servers = [...byServer.keys()];
+  const results = await Promise.all(
+    servers.map((serverId) =>
+      router.toServer(serverId, {
+        type: 'route_message',
+        data: {
+          sourceServer,
+          targetServer: serverId,
+          messageType: 'status_change',
+          requestId,
+          payload: outcome.data,
+          deliveries: byServer.get(serverId) ?? [],
+        },
+      }),
+    ),
+  );
+  const unreachable = new Set(servers.filter((_, i) => results[i]?.returned));
+  const routeOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.serverId]));
+  const delivered: string[] = [];
+  const pending: string[] = [];
+  for (const examinee of outcome.examinees) {
+    const serverId = routeOf.get(examinee);
+    (serverId && !unreachable.has(serverId) ? delivered : pending).push(examinee);
+  }
+
+  await router.toServer(sourceServer, {
+    type: 'route_message',
+    data: {
+      sourceServer,
+      targetServer: sourceServer,
+      messageType: 'ack',
+      requestId,
+      payload: {
+        supervisorId: payload.supervisorId,
+        status: outcome.data.status,
+        examinees: outcome.examinees,
+        delivered,
+        pending,
+        timestamp: outcome.data.timestamp,
+      },
+    },
+  });
+  metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
+  log.debug(
+    { servers, recipients: recipients.length, pending: pending.length, duplicate: outcome.duplicate },
+    'status change applied and routed',
+  );
+}

@@ -1,0 +1,80 @@
+import { signToken, type Role } from '../../src/protocol/index.js';
+import { loadTopologyFile } from '../../src/topology/load.js';
+import { cleanBroker, cleanRedis, randomNamespace } from './env.js';
+import {
+  ROOT,
+  TEST_SECRET,
+  freePort,
+  roleEnv,
+  runCommand,
+  startRole,
+  waitForHttp,
+  type RoleProcess,
+} from './processes.js';
+
+/** A real cluster of `exam-relay` processes in its own namespace. */
+export class Cluster {
+  readonly servers = new Map<string, { process: RoleProcess; port: number }>();
+  readonly stateManagers: RoleProcess[] = [];
+  private constructor(
+    readonly namespace: string,
+    readonly extraEnv: Record<string, string>,
+  ) {}
+
+  /** Declares the topology, starts `stateManagers` workers and the named servers. */
+  static async start(
+    options: { servers?: string[]; stateManagers?: number; env?: Record<string, string> } = {},
+  ): Promise<Cluster> {
+    const cluster = new Cluster(randomNamespace(), options.env ?? {});
+    const declared = await runCommand(['topology', 'declare'], cluster.env());
+    if (declared.code !== 0) throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+    for (let i = 0; i < (options.stateManagers ?? 1); i++) await cluster.startStateManager();
+    for (const id of options.servers ?? ['serverA', 'serverB']) await cluster.startServer(id);
+    return cluster;
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return roleEnv({ namespace: this.namespace, extra: { ...this.extraEnv, ...extra } });
+  }
+
+  async startStateManager(): Promise<RoleProcess> {
+    const sm = startRole('state-manager', ['state-manager'], this.env());
+    await sm.waitForLog((l) => l.msg === 'state manager consuming');
+    this.stateManagers.push(sm);
+    return sm;
+  }
+
+  async startServer(id: string, port?: number): Promise<{ process: RoleProcess; port: number }> {
+    const p = port ?? (await freePort());
+    const proc = startRole(id, ['server', '--id', id, '--port', String(p)], this.env());
+    await waitForHttp(`http://127.0.0.1:${p}/readyz`);
+    const entry = { process: proc, port: p };
+    this.servers.set(id, entry);
+    return entry;
+  }
+
+  port(serverId: string): number {
+    const entry = this.servers.get(serverId);
+    if (!entry) throw new Error(`no server ${serverId}`);
+    return entry.port;
+  }
+
+  token(clientId: string, role: Role, examId = 'EXAM1', ttlSeconds = 3600): Promise<string> {
+    return signToken(TEST_SECRET, { clientId, role, examId }, ttlSeconds);
+  }
+
+  /** Stops every process and deletes what the namespace left on the broker and in Redis. */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.servers.values()].map((s) => s.process.stop()));
+    await Promise.allSettled(this.stateManagers.map((s) => s.stop()));
+    const topology = await loadTopologyFile(`${ROOT}topology/topology.yaml`, this.namespace);
+    await cleanBroker({
+      queues: [
+        ...topology.queues.map((q) => q.name),
+        ...[...this.servers.keys()].map((id) => topology.serverQueue(id).name),
+      ],
+      exchanges: topology.exchanges.map((e) => e.name),
+    });
+    await cleanRedis(this.namespace);
+  }
+}
