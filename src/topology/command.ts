@@ -1,0 +1,119 @@
+import amqp, { type ChannelModel } from 'amqplib';
+import { TopologyError } from '../shared/errors.js';
+import { maskUrl, type Logger } from '../shared/logger.js';
+import { declareTopology } from './declare.js';
+import { exportDefinitions } from './export.js';
+import { loadTopologyFile, type Topology } from './load.js';
+import { bindingName } from './management.js';
+import { formatDifference, verifyTopology } from './verify.js';
+
+export type TopologySubcommand = 'declare' | 'verify' | 'export';
+
+export interface TopologyCommandOptions {
+  /** The topology file (TOPOLOGY_FILE). */
+  file: string;
+  /** RELAY_NAMESPACE; empty for none. */
+  namespace: string;
+  /** The broker (AMQP_URL); its vhost is also the vhost of exported and compared bindings. */
+  amqpUrl: string;
+  /** RabbitMQ management API for `verify` to compare bindings. Default none. */
+  managementUrl?: string;
+  logger: Logger;
+  /** Receives the command's result, one line per call. */
+  out: (line: string) => void;
+  /** Receives errors and notes, one line (or one message) per call. */
+  err: (line: string) => void;
+}
+
+/** `exam-relay topology declare|verify|export`; resolves with the exit code. */
+export async function runTopologyCommand(
+  sub: TopologySubcommand,
+  opts: TopologyCommandOptions,
+): Promise<number> {
+  const log = opts.logger.child({ module: 'topology' });
+  let topology: Topology;
+  try {
+    topology = await loadTopologyFile(opts.file, opts.namespace);
+  } catch (err) {
+    if (!(err instanceof TopologyError)) throw err;
+    opts.err(err.message);
+    return 1;
+  }
+  const vhost = vhostOf(opts.amqpUrl);
+  if (sub === 'export') {
+    opts.out(JSON.stringify(exportDefinitions(topology, { vhost }), null, 2));
+    return 0;
+  }
+
+  let model: ChannelModel;
+  try {
+    model = await amqp.connect(opts.amqpUrl, { noDelay: true });
+  } catch (err) {
+    opts.err(`cannot connect to ${maskUrl(opts.amqpUrl)}: ${(err as Error).message}`);
+    return 1;
+  }
+  let closed = false;
+  model.once('close', () => {
+    closed = true;
+  });
+  // Without a listener a connection error would be an uncaught exception; the pending operation
+  // fails as well and is reported below.
+  model.on('error', (err: Error) => log.error({ err }, 'AMQP connection error'));
+  try {
+    return sub === 'declare'
+      ? await declare(model, topology, opts)
+      : await verify(model, topology, vhost, opts);
+  } catch (err) {
+    if (!(err instanceof TopologyError)) log.error({ err }, `topology ${sub} failed`);
+    opts.err(err instanceof TopologyError ? err.message : `topology ${sub} failed: ${String(err)}`);
+    return 1;
+  } finally {
+    if (!closed) await model.close();
+  }
+}
+
+async function declare(
+  model: ChannelModel,
+  topology: Topology,
+  opts: TopologyCommandOptions,
+): Promise<number> {
+  const result = await declareTopology(model, topology);
+  const state = (created: boolean) => (created ? 'created' : 'already present');
+  for (const e of result.exchanges) {
+    opts.out(`declared exchange ${e.name} (${e.type}, ${state(e.created)})`);
+  }
+  for (const q of result.queues) opts.out(`declared queue ${q.name} (${state(q.created)})`);
+  for (const b of result.bindings) opts.out(`declared binding ${bindingName(b)}`);
+  opts.out(`topology ${opts.file} declared on ${maskUrl(opts.amqpUrl)}`);
+  return 0;
+}
+
+async function verify(
+  model: ChannelModel,
+  topology: Topology,
+  vhost: string,
+  opts: TopologyCommandOptions,
+): Promise<number> {
+  const result = await verifyTopology(model, topology, {
+    managementUrl: opts.managementUrl,
+    vhost,
+  });
+  if (!result.bindings.checked) opts.err(`note: bindings not checked (${result.bindings.reason})`);
+  if (result.differences.length === 0) {
+    opts.out(`topology matches ${opts.file}`);
+    return 0;
+  }
+  for (const d of result.differences) opts.out(formatDifference(d));
+  opts.err(`${result.differences.length} difference(s) between the broker and ${opts.file}`);
+  return 1;
+}
+
+/** The vhost amqplib connects to for this URL (the path, `/` when empty). */
+function vhostOf(amqpUrl: string): string {
+  try {
+    const path = new URL(amqpUrl).pathname;
+    return path.length > 1 ? decodeURIComponent(path.slice(1)) : '/';
+  } catch {
+    return '/';
+  }
+}

@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { parse, stringify } from 'yaml';
+import type { z } from 'zod';
+import { TopologyError } from '../../../src/shared/errors.js';
+import { loadTopologyFile, parseTopology } from '../../../src/topology/load.js';
+import type { TopologyFile } from '../../../src/topology/schema.js';
+
+const FILE = fileURLToPath(new URL('../../../topology/topology.yaml', import.meta.url));
+const TEXT = readFileSync(FILE, 'utf8');
+
+type Doc = z.input<typeof TopologyFile>;
+
+/** The real file with one change, as YAML text. */
+function variant(change: (doc: Doc) => void): string {
+  const doc = parse(TEXT) as Doc;
+  change(doc);
+  return stringify(doc);
+}
+
+function queue(doc: Doc, name: string): Record<string, unknown> {
+  const q = doc.queues[name];
+  if (!q) throw new Error(`the real file has no queue ${name}`);
+  return q;
+}
+
+describe('topology/load', () => {
+  describe('#loadTopologyFile', () => {
+    it('resolves the real file without a namespace', async () => {
+      const topology = await loadTopologyFile(FILE, '');
+      expect(topology.exchanges.map((e) => [e.name, e.type])).to.deep.equal([
+        ['relay.status', 'direct'],
+        ['relay.route', 'direct'],
+        ['relay.broadcast', 'fanout'],
+        ['relay.dlx', 'fanout'],
+      ]);
+      expect(topology.queues.map((q) => q.name)).to.deep.equal([
+        'status_queue',
+        'status_queue.dlq',
+      ]);
+      expect(topology.queues[0]?.arguments).to.deep.equal({
+        'x-queue-type': 'quorum',
+        'x-delivery-limit': 5,
+        'x-dead-letter-exchange': 'relay.dlx',
+      });
+      expect(topology.serverQueue('serverA').name).to.equal('serverA_queue');
+    });
+
+    it('prefixes queue and exchange names, not routing keys, when a namespace is set', async () => {
+      const topology = await loadTopologyFile(FILE, 't1');
+      expect(topology.exchanges.map((e) => e.name)).to.deep.equal([
+        't1.relay.status',
+        't1.relay.route',
+        't1.relay.broadcast',
+        't1.relay.dlx',
+      ]);
+      expect(topology.queues.map((q) => q.name)).to.deep.equal([
+        't1.status_queue',
+        't1.status_queue.dlq',
+      ]);
+      expect(topology.queues[0]?.arguments['x-dead-letter-exchange']).to.equal('t1.relay.dlx');
+      expect(topology.bindings).to.deep.include({
+        exchange: 't1.relay.status',
+        queue: 't1.status_queue',
+        routingKey: 'status',
+      });
+      expect(topology.serverQueue('serverB')).to.deep.equal({
+        name: 't1.serverB_queue',
+        arguments: {},
+        bindings: [
+          { exchange: 't1.relay.route', routingKey: 'serverB' },
+          { exchange: 't1.relay.broadcast', routingKey: '' },
+        ],
+      });
+      expect(topology.names.statusQueue).to.equal('t1.status_queue');
+    });
+
+    it('throws a TopologyError naming the path when the file cannot be read', async () => {
+      const missing = `${FILE}.missing`;
+      let error: unknown;
+      await loadTopologyFile(missing, '').catch((err: unknown) => (error = err));
+      expect(error).to.be.instanceOf(TopologyError);
+      expect((error as Error).message).to.include(missing);
+    });
+  });
+
+  describe('#parseTopology', () => {
+    const rejects = (text: string, message: RegExp) =>
+      expect(() => parseTopology(text, '', 'topology.yaml')).to.throw(TopologyError, message);
+
+    it('rejects a YAML syntax error', () => {
+      rejects(
+        TEXT.replace('type: direct', 'type: [direct'),
+        /^topology\.yaml: invalid YAML: Flow sequence/,
+      );
+    });
+
+    it('names the path of an unknown field', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').argumnets = {};
+      });
+      rejects(text, /queues\.status_queue\.argumnets: unknown field/);
+    });
+
+    it('names the path of a value of the wrong type', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').deliveryLimit = 'five';
+      });
+      rejects(text, /queues\.status_queue\.deliveryLimit: Invalid input: expected number/);
+    });
+
+    it('rejects a binding to an unknown exchange', () => {
+      const text = variant((doc) => {
+        const binding = doc.bindings?.[0];
+        if (binding) binding.exchange = 'relay.sever';
+      });
+      rejects(text, /bindings\.0\.exchange refers to unknown exchange "relay\.sever"/);
+    });
+
+    it('rejects a file without status_queue', () => {
+      const text = variant((doc) => {
+        delete doc.queues.status_queue;
+        doc.bindings = doc.bindings?.filter((b) => b.queue !== 'status_queue');
+      });
+      rejects(text, /queues\.status_queue: required queue is missing/);
+    });
+
+    it('rejects deliveryLimit on a classic queue', () => {
+      const text = variant((doc) => {
+        Object.assign(queue(doc, 'status_queue.dlq'), { type: 'classic', deliveryLimit: 3 });
+      });
+      rejects(text, /queues\.status_queue\.dlq\.deliveryLimit: needs type quorum/);
+    });
+
+    it('rejects a non-durable quorum queue', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue.dlq').durable = false;
+      });
+      rejects(text, /queues\.status_queue\.dlq\.durable: quorum queues must be durable/);
+    });
+
+    it('rejects a serverQueue name without {serverId}', () => {
+      const text = variant((doc) => {
+        doc.serverQueue.name = 'server_queue';
+      });
+      rejects(text, /serverQueue\.name: must contain \{serverId\}/);
+    });
+  });
+});
