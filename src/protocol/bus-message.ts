@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { ClientId, ExamId, ExamineeStatus, RequestId, Role, Seq, ServerId, Timestamp } from './common.js';
+import {
+  ClientId,
+  ExamId,
+  ExamineeStatus,
+  RequestId,
+  Role,
+  Seq,
+  ServerId,
+  Timestamp,
+} from './common.js';
 import { ErrorCode } from './codes.js';
 import { StatusChangeData } from './server-frame.js';
 
@@ -13,7 +22,11 @@ import { StatusChangeData } from './server-frame.js';
 /** The state manager as a `targetServer`. */
 export const STATE_MANAGER = 'state-manager';
 
-const inbound = <M extends string, P extends z.ZodType, E extends z.ZodRawShape = {}>(
+const inbound = <
+  M extends string,
+  P extends z.ZodType,
+  E extends z.ZodRawShape = Record<never, never>,
+>(
   messageType: M,
   payload: P,
   extra?: E,
@@ -81,7 +94,11 @@ export const StatusQueueMessage = z.union([
   SyncState,
 ]);
 
-const outbound = <M extends string, P extends z.ZodType, E extends z.ZodRawShape = {}>(
+const outbound = <
+  M extends string,
+  P extends z.ZodType,
+  E extends z.ZodRawShape = Record<never, never>,
+>(
   messageType: M,
   payload: P,
   extra?: E,

@@ -5,7 +5,9 @@ import { ClientId, ExamId, ExamineeStatus, RequestId } from './common.js';
 export const Hello = z.strictObject({
   type: z.literal('hello'),
   token: z.string().min(1).max(4096),
-  resume: z.strictObject({ lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).optional(),
+  resume: z
+    .strictObject({ lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })
+    .optional(),
 });
 
 /** `status_change` for one examinee, or for the whole exam with `examId`. */

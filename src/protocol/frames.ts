@@ -7,7 +7,11 @@ import type { StatusChangeData } from './server-frame.js';
  * Used by the state manager (replay history) and the socket server (live path) alike, so a
  * replayed frame is the same as the live one.
  */
-export function statusChangeDataFor(payload: StatusChangeData, recipientId: string, role: Role): StatusChangeData {
+export function statusChangeDataFor(
+  payload: StatusChangeData,
+  recipientId: string,
+  role: Role,
+): StatusChangeData {
   if (payload.targetExamineeId !== undefined || role !== 'examinee') return payload;
   return { ...payload, targetExamineeId: recipientId };
 }
@@ -17,7 +21,10 @@ export function statusChangeDataFor(payload: StatusChangeData, recipientId: stri
  * manager stores frames in Redis this way, with the seq filled in by the script that assigns it.
  */
 export function statusChangeFrameParts(id: string, data: StatusChangeData): [string, string] {
-  return ['{"type":"status_change","seq":', `,"id":${JSON.stringify(id)},"data":${JSON.stringify(data)}}`];
+  return [
+    '{"type":"status_change","seq":',
+    `,"id":${JSON.stringify(id)},"data":${JSON.stringify(data)}}`,
+  ];
 }
 
 /** The `status_change` frame as JSON text. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { ClientId, ExamId, ExamineeStatus, RequestId, Role, Seq, ServerId, Timestamp } from './common.js';
+import {
+  ClientId,
+  ExamId,
+  ExamineeStatus,
+  RequestId,
+  Role,
+  Seq,
+  ServerId,
+  Timestamp,
+} from './common.js';
 import { ErrorCode } from './codes.js';
 
 export const Welcome = z.strictObject({

@@ -45,7 +45,10 @@ export async function signToken(
  * `nbf`, then the claims' shapes. Returns undefined for any invalid token: callers close with
  * 4401 and say nothing more.
  */
-export async function verifyToken(secret: Uint8Array, token: string): Promise<Identity | undefined> {
+export async function verifyToken(
+  secret: Uint8Array,
+  token: string,
+): Promise<Identity | undefined> {
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: [ALGORITHM],

@@ -38,16 +38,27 @@ export function deliverRouted(
 
 type Deps = Parameters<typeof deliverRouted>[1];
 
-function statusChange(message: StatusChangeRoute, { sessions, metrics }: Deps): void {
+function statusChange(message: StatusChangeRoute, { sessions, metrics, logger }: Deps): void {
   const { requestId, payload, deliveries } = message.data;
   const sentAt = Date.parse(payload.timestamp);
+  const delivered: string[] = [];
   for (const { clientId, seq } of deliveries) {
     for (const session of sessions.of(clientId)) {
-      const text = statusChangeFrameJson(seq, requestId, statusChangeDataFor(payload, clientId, session.identity.role));
-      if (session.delivery?.offer(seq, text)) metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
-      else metrics.duplicatesDropped.inc();
+      const text = statusChangeFrameJson(
+        seq,
+        requestId,
+        statusChangeDataFor(payload, clientId, session.identity.role),
+      );
+      if (session.delivery?.offer(seq, text)) {
+        metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
+        delivered.push(clientId);
+      } else metrics.duplicatesDropped.inc();
     }
   }
+  logger.info(
+    { messageId: requestId, supervisorId: payload.supervisorId, delivered },
+    'status change delivered',
+  );
 }
 
 function ack(message: AckRoute, { sessions }: Deps): void {

@@ -13,7 +13,9 @@ export function healthHandler(deps: { ready: () => boolean; registry: Registry }
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const ready = deps.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ready ? 'ready\n' : 'not ready\n');
     } else if (path === '/metrics') {
       deps.registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': deps.registry.contentType }).end(text),

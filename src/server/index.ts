@@ -69,7 +69,10 @@ export interface SocketServer {
  * disconnects to `status_queue`, consumes its own exclusive `{serverId}_queue`, and pushes
  * what is routed there to local sockets in seq order.
  */
-export function createSocketServer(deps: SocketServerDeps, config: SocketServerConfig): SocketServer {
+export function createSocketServer(
+  deps: SocketServerDeps,
+  config: SocketServerConfig,
+): SocketServer {
   const { serverId } = config;
   const log = deps.logger.child({ module: 'server', serverId });
   const metrics = deps.metrics ?? createServerMetrics();
@@ -116,10 +119,15 @@ export function createSocketServer(deps: SocketServerDeps, config: SocketServerC
 
   async function publish(message: StatusQueueMessage): Promise<void> {
     const started = performance.now();
-    await publisher.publish(names.statusExchange, names.statusRoutingKey, Buffer.from(JSON.stringify(message)), {
-      persistent: true,
-      contentType: 'application/json',
-    });
+    await publisher.publish(
+      names.statusExchange,
+      names.statusRoutingKey,
+      Buffer.from(JSON.stringify(message)),
+      {
+        persistent: true,
+        contentType: 'application/json',
+      },
+    );
     metrics.confirmSeconds.observe((performance.now() - started) / 1000);
   }
 
@@ -140,7 +148,9 @@ export function createSocketServer(deps: SocketServerDeps, config: SocketServerC
         servers: { [serverId]: { connections: sessions.clientIds(), status: 'ACTIVE' } },
         timestamp: new Date().toISOString(),
       },
-    }).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'heartbeat not published'));
+    }).catch((err: unknown) =>
+      log.warn({ err: (err as Error).message }, 'heartbeat not published'),
+    );
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
@@ -157,7 +167,15 @@ export function createSocketServer(deps: SocketServerDeps, config: SocketServerC
       return refuse(403, 'Forbidden');
     }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      handleSocket(ws, { config, log, metrics, sessions, history, publish, onEnd: track(sessionEnded) });
+      handleSocket(ws, {
+        config,
+        log,
+        metrics,
+        sessions,
+        history,
+        publish,
+        onEnd: track(sessionEnded),
+      });
     });
   });
 
@@ -257,4 +275,3 @@ function identityOf(session: Session) {
   const { clientId, role, examId } = session.identity;
   return { clientId, role, examId };
 }
-

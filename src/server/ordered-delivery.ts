@@ -102,7 +102,8 @@ export class OrderedDelivery {
           this.cursor = nextKnown - 1;
         }
         for (const frame of frames) {
-          if (frame.seq > this.cursor && !this.pending.has(frame.seq)) this.pending.set(frame.seq, frame.text);
+          if (frame.seq > this.cursor && !this.pending.has(frame.seq))
+            this.pending.set(frame.seq, frame.text);
         }
         this.drain(true);
         if (frames.length < 1000) return;
@@ -110,7 +111,10 @@ export class OrderedDelivery {
     } catch (err) {
       // Redis unreachable: try again later; live frames keep waiting in order meanwhile.
       const delay = backoff(this.failures++, { base: 200, cap: 5000 });
-      logger.warn({ clientId, err: (err as Error).message, retryInMs: Math.round(delay) }, 'history read failed');
+      logger.warn(
+        { clientId, err: (err as Error).message, retryInMs: Math.round(delay) },
+        'history read failed',
+      );
       clearTimeout(this.gapTimer);
       this.gapTimer = setTimeout(() => void this.fill(), delay);
     }

@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { CloseCode, ErrorCode, type Identity, type ServerFrame } from '../protocol/index.js';
 import type { OrderedDelivery } from './ordered-delivery.js';
 import type { ServerMetrics } from './metrics.js';
-import { TokenBucket } from './rate-limit.js';
+import type { TokenBucket } from './rate-limit.js';
 
 /** Send buffer past which a client counts as a slow reader and is dropped. */
 const SLOW_READER_BYTES = 4 * 1024 * 1024;

@@ -39,7 +39,10 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
   const secret = new TextEncoder().encode(config.authSecret);
   let session: Session | undefined;
   let authenticating = false;
-  const helloTimer = setTimeout(() => close(CloseCode.UNAUTHORIZED, 'hello timeout'), config.helloTimeoutMs ?? 10_000);
+  const helloTimer = setTimeout(
+    () => close(CloseCode.UNAUTHORIZED, 'hello timeout'),
+    config.helloTimeoutMs ?? 10_000,
+  );
   let expiryTimer: NodeJS.Timeout | undefined;
 
   function close(code: number, reason: string) {
@@ -87,7 +90,8 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       return session.error('INVALID_MESSAGE', idOf(text), parsed.error);
     }
     metrics.framesIn.inc({ type: parsed.value.type });
-    if (parsed.value.type === 'hello') return session.error('INVALID_MESSAGE', undefined, 'already authenticated');
+    if (parsed.value.type === 'hello')
+      return session.error('INVALID_MESSAGE', undefined, 'already authenticated');
     void statusChange(session, parsed.value);
   });
 
@@ -123,14 +127,20 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     });
     // One client id may hold only so many sockets here: the oldest make way.
     const existing = ctx.sessions.of(identity.clientId);
-    for (const old of existing.slice(0, Math.max(0, existing.length - config.maxSocketsPerClient + 1))) {
+    for (const old of existing.slice(
+      0,
+      Math.max(0, existing.length - config.maxSocketsPerClient + 1),
+    )) {
       old.close(CloseCode.REPLACED, 'replaced by a newer connection');
     }
     session = s;
     ctx.sessions.add(s);
     metrics.connections.inc({ role: identity.role });
     const msUntilExpiry = identity.expiresAt * 1000 - Date.now();
-    expiryTimer = setTimeout(() => s.close(CloseCode.UNAUTHORIZED, 'token expired'), Math.min(msUntilExpiry, 2 ** 31 - 1));
+    expiryTimer = setTimeout(
+      () => s.close(CloseCode.UNAUTHORIZED, 'token expired'),
+      Math.min(msUntilExpiry, 2 ** 31 - 1),
+    );
     s.send({
       type: 'welcome',
       data: {
@@ -184,14 +194,20 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
           payload: {
             supervisorId: identity.clientId,
             examId: identity.examId,
-            ...('targetExamineeId' in frame.data ? { targetExamineeId: frame.data.targetExamineeId } : {}),
+            ...('targetExamineeId' in frame.data
+              ? { targetExamineeId: frame.data.targetExamineeId }
+              : {}),
             status: frame.data.status,
             timestamp: new Date().toISOString(),
           },
         },
       });
+      s.log.info({ messageId: frame.id }, 'status change received');
     } catch (err) {
-      s.log.warn({ messageId: frame.id, err: (err as Error).message }, 'status change not published');
+      s.log.warn(
+        { messageId: frame.id, err: (err as Error).message },
+        'status change not published',
+      );
       s.error(err instanceof UnavailableError ? 'UNAVAILABLE' : 'INTERNAL', frame.id);
     }
   }

@@ -10,7 +10,10 @@ export interface BackoffOptions {
  * Exponential backoff with full jitter: a random delay in [0, min(cap, base * 2^attempt)],
  * never below base / 2 so a tight loop cannot spin (centrifuge-js `utils.ts#backoff`).
  */
-export function backoff(attempt: number, { base = 100, cap = 10_000 }: BackoffOptions = {}): number {
+export function backoff(
+  attempt: number,
+  { base = 100, cap = 10_000 }: BackoffOptions = {},
+): number {
   const ceiling = Math.min(cap, base * 2 ** Math.min(attempt, 30));
   return Math.max(base / 2, Math.random() * ceiling);
 }

@@ -14,7 +14,11 @@ export interface Connections {
 }
 
 /** Opens the broker and Redis connections of one process (`name` shows in both). */
-export async function openConnections(config: Config, logger: Logger, name: string): Promise<Connections> {
+export async function openConnections(
+  config: Config,
+  logger: Logger,
+  name: string,
+): Promise<Connections> {
   const amqp = new AmqpConnection({ url: config.AMQP_URL, name: `exam-relay ${name}`, logger });
   const redis = createRedis({ url: config.REDIS_URL, name: `exam-relay:${name}`, logger });
   await Promise.all([amqp.start(), connectRedis(redis)]);

@@ -28,23 +28,36 @@ export async function handleConnect(command: ConnectCommand, deps: Deps): Promis
     },
   });
   if (payload.role === 'examinee') {
-    await announce(deps, payload.examId, { clientId: payload.clientId, online: true, serverId: sourceServer });
+    await announce(deps, payload.examId, {
+      clientId: payload.clientId,
+      online: true,
+      serverId: sourceServer,
+    });
   } else {
     const online = await store.onlineExaminees(payload.examId);
     await Promise.all(
       online.map((e) =>
-        router.toServer(sourceServer, presenceRoute(sourceServer, [payload.clientId], { ...e, online: true })),
+        router.toServer(
+          sourceServer,
+          presenceRoute(sourceServer, [payload.clientId], { ...e, online: true }),
+        ),
       ),
     );
   }
-  deps.logger.debug({ clientId: payload.clientId, serverId: sourceServer, seq }, 'client connected');
+  deps.logger.debug(
+    { clientId: payload.clientId, serverId: sourceServer, seq },
+    'client connected',
+  );
 }
 
 export async function handleDisconnect(command: DisconnectCommand, deps: Deps): Promise<void> {
   const { sourceServer, payload } = command.data;
   const gone = await deps.store.disconnect({ ...payload, serverId: sourceServer });
   if (gone) await announceOffline(deps, sourceServer, [gone]);
-  deps.logger.debug({ clientId: payload.clientId, serverId: sourceServer, offline: Boolean(gone) }, 'client disconnected');
+  deps.logger.debug(
+    { clientId: payload.clientId, serverId: sourceServer, offline: Boolean(gone) },
+    'client disconnected',
+  );
 }
 
 /** A server's heartbeat: record it and reconcile Redis with the connections it reports. */
@@ -56,7 +69,11 @@ export async function handleHeartbeat(message: SyncState, deps: Deps): Promise<v
 }
 
 /** Tells the supervisors of each offline examinee's exam that it left. */
-export async function announceOffline(deps: Deps, serverId: string, offline: Offline[]): Promise<void> {
+export async function announceOffline(
+  deps: Deps,
+  serverId: string,
+  offline: Offline[],
+): Promise<void> {
   for (const o of offline) {
     if (o.role !== 'examinee' || !o.examId) continue;
     await announce(deps, o.examId, { clientId: o.clientId, online: false, serverId });

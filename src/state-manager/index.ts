@@ -58,7 +58,10 @@ export interface StateManager {
  * backoff while the message is held (not requeued, which would count against the delivery
  * limit); a message that fails validation is dead-lettered with the reason.
  */
-export function createStateManager(deps: StateManagerDeps, config: StateManagerConfig): StateManager {
+export function createStateManager(
+  deps: StateManagerDeps,
+  config: StateManagerConfig,
+): StateManager {
   const id = `sm-${randomUUID().slice(0, 8)}`;
   const log = deps.logger.child({ module: 'state-manager', stateManagerId: id });
   const metrics = deps.metrics ?? createStateManagerMetrics();
@@ -79,7 +82,7 @@ export function createStateManager(deps: StateManagerDeps, config: StateManagerC
     confirmTimeoutMs: config.confirmTimeoutMs,
   });
   const router = new Router(publisher, names);
-  const handlerDeps = { store, router, logger: log, metrics };
+  const handlerDeps = { store, router, logger: log, metrics, id };
 
   const consumer = new ManagedChannel({
     connection: deps.amqp,
@@ -102,7 +105,10 @@ export function createStateManager(deps: StateManagerDeps, config: StateManagerC
     if (delivery.message.fields.redelivered) metrics.redeliveries.inc();
     const parsed = parseJson(StatusQueueMessage, delivery.message.content.toString('utf8'));
     if (!parsed.ok) {
-      log.warn({ reason: parsed.error, deliveryCount: delivery.deliveryCount }, 'invalid bus message dead-lettered');
+      log.warn(
+        { reason: parsed.error, deliveryCount: delivery.deliveryCount },
+        'invalid bus message dead-lettered',
+      );
       await router.deadLetter(delivery.message.content, `invalid message: ${parsed.error}`, {
         'x-relay-source-queue': names.statusQueue,
       });
@@ -119,10 +125,14 @@ export function createStateManager(deps: StateManagerDeps, config: StateManagerC
         break;
       } catch (err) {
         // Only worth holding on to while the message is still ours to ack.
-        if (!isTransientRedisError(err) || delivery.signal.aborted || abort.signal.aborted) throw err;
+        if (!isTransientRedisError(err) || delivery.signal.aborted || abort.signal.aborted)
+          throw err;
         metrics.retries.inc();
         const delay = backoff(attempt, { base: 100, cap: 5000 });
-        log.warn({ err: (err as Error).message, type, attempt, retryInMs: Math.round(delay) }, 'transient failure, retrying');
+        log.warn(
+          { err: (err as Error).message, type, attempt, retryInMs: Math.round(delay) },
+          'transient failure, retrying',
+        );
         await sleep(delay, abort.signal);
       }
     }
@@ -153,7 +163,10 @@ export function createStateManager(deps: StateManagerDeps, config: StateManagerC
       await publisher.ready();
       consumer.start();
       await consumer.ready();
-      stopLiveness = startLiveness({ store, router, logger: log, keys: deps.keys, redis: deps.redis, id }, config);
+      stopLiveness = startLiveness(
+        { store, router, logger: log, keys: deps.keys, redis: deps.redis, id },
+        config,
+      );
       log.info({ queue: names.statusQueue, prefetch: config.prefetch }, 'state manager consuming');
     },
     close: once(async () => {

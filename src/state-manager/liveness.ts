@@ -32,9 +32,14 @@ export function startLiveness(
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
-        const down = await deps.store.markSilentServersDown(new Date(Date.now() - config.serverDownAfterMs));
+        const down = await deps.store.markSilentServersDown(
+          new Date(Date.now() - config.serverDownAfterMs),
+        );
         for (const { serverId, offline } of down) {
-          deps.logger.warn({ serverId, clients: offline.length }, 'server silent: marked DOWN, routes removed');
+          deps.logger.warn(
+            { serverId, clients: offline.length },
+            'server silent: marked DOWN, routes removed',
+          );
           await announceOffline(deps, serverId, offline);
         }
         if (Date.now() - lastBroadcast >= config.heartbeatIntervalMs || down.length > 0) {

@@ -5,7 +5,10 @@ import { loadTopologyFile } from '../topology/load.js';
 import { createStateManager } from './index.js';
 
 /** Runs one state-manager worker until it is closed. Returns its closer. */
-export async function runStateManager(config: Config, logger: Logger): Promise<{ close(): Promise<void> }> {
+export async function runStateManager(
+  config: Config,
+  logger: Logger,
+): Promise<{ close(): Promise<void> }> {
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, 'state-manager');
   const manager = createStateManager(

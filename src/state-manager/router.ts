@@ -24,14 +24,23 @@ export class Router {
 
   /** Publishes `sync_state` to every server queue and the admin. */
   async broadcast(message: SyncState): Promise<void> {
-    await this.channel.publish(this.names.broadcastExchange, '', Buffer.from(JSON.stringify(message)), {
-      contentType: 'application/json',
-      type: message.type,
-    });
+    await this.channel.publish(
+      this.names.broadcastExchange,
+      '',
+      Buffer.from(JSON.stringify(message)),
+      {
+        contentType: 'application/json',
+        type: message.type,
+      },
+    );
   }
 
   /** Dead-letters a message the state manager refuses, with the reason in a header. */
-  async deadLetter(content: Buffer, reason: string, headers: Record<string, unknown> = {}): Promise<void> {
+  async deadLetter(
+    content: Buffer,
+    reason: string,
+    headers: Record<string, unknown> = {},
+  ): Promise<void> {
     await this.channel.publish(this.names.deadLetterExchange, '', content, {
       persistent: true,
       headers: { ...headers, 'x-relay-reason': reason.slice(0, 1000) },

@@ -8,8 +8,10 @@
  * Applies a status change once.
  * KEYS: request, then per recipient: seq, history, route; then per examinee: status.
  * ARGV: requestTtl, historyMax, historyTtl, nRecipients, nExaminees, ackJson,
- *       status, supervisorId, timestamp, examId, requestId,
+ *       status, supervisorId, timestamp, examId, requestId, trace,
  *       then per recipient: clientId, frame-prefix, frame-suffix.
+ * The request record also keeps `trace` (JSON: source server, state manager, time) and
+ * `routes` ("clientId:serverId,…" as routed) for the admin's trace view.
  * The frame of recipient i is prefix .. seq .. suffix.
  * Returns { 'NEW', seqs, serverId_1 .. serverId_n } or, when the request was applied before,
  * { 'DUP', seqs, ackJson } as first stored; seqs is "clientId:seq,clientId:seq,…".
@@ -23,6 +25,7 @@ end
 local n = tonumber(ARGV[4])
 local m = tonumber(ARGV[5])
 local routes = {}
+local routed = {}
 local historyMax = tonumber(ARGV[2])
 local historyTtl = tonumber(ARGV[3])
 local pairs_ = {}
@@ -30,14 +33,15 @@ for i = 1, n do
   local seqKey = KEYS[1 + (i - 1) * 3 + 1]
   local historyKey = KEYS[1 + (i - 1) * 3 + 2]
   local routeKey = KEYS[1 + (i - 1) * 3 + 3]
-  local clientId = ARGV[11 + (i - 1) * 3 + 1]
+  local clientId = ARGV[12 + (i - 1) * 3 + 1]
   local seq = redis.call('INCR', seqKey)
-  local frame = ARGV[11 + (i - 1) * 3 + 2] .. seq .. ARGV[11 + (i - 1) * 3 + 3]
+  local frame = ARGV[12 + (i - 1) * 3 + 2] .. seq .. ARGV[12 + (i - 1) * 3 + 3]
   redis.call('ZADD', historyKey, seq, frame)
   redis.call('ZREMRANGEBYRANK', historyKey, 0, -historyMax - 1)
   redis.call('EXPIRE', historyKey, historyTtl)
   pairs_[i] = clientId .. ':' .. seq
   routes[i] = redis.call('HGET', routeKey, 'serverId') or ''
+  routed[i] = clientId .. ':' .. routes[i]
 end
 for j = 1, m do
   redis.call('HSET', KEYS[1 + n * 3 + j],
@@ -45,7 +49,8 @@ for j = 1, m do
     'examId', ARGV[10], 'requestId', ARGV[11])
 end
 local seqs = table.concat(pairs_, ',')
-redis.call('HSET', request, 'seqs', seqs, 'ack', ARGV[6])
+redis.call('HSET', request, 'seqs', seqs, 'ack', ARGV[6], 'trace', ARGV[12],
+  'routes', table.concat(routed, ','))
 redis.call('EXPIRE', request, tonumber(ARGV[1]))
 local result = { 'NEW', seqs }
 for i = 1, n do result[2 + i] = routes[i] end

@@ -34,6 +34,13 @@ export interface ChangeOutcome {
   data: StatusChangeData;
 }
 
+/** Who handled a request, kept with its idempotency record for the admin's trace view. */
+export interface RequestTrace {
+  sourceServer: string;
+  stateManager: string;
+  processedAt: string;
+}
+
 /** The audience of a change, read before it is applied. */
 export interface Audience {
   examinees: string[];
@@ -59,7 +66,10 @@ export class StateStore {
   ) {}
 
   /** Examinees a change targets (all of the exam, or one if it belongs to it) and supervisors. */
-  async audience(examId: string, targetExamineeId: string | undefined): Promise<Audience | undefined> {
+  async audience(
+    examId: string,
+    targetExamineeId: string | undefined,
+  ): Promise<Audience | undefined> {
     const pipeline = this.redis.pipeline();
     if (targetExamineeId === undefined) pipeline.smembers(this.keys.examExaminees(examId));
     else pipeline.sismember(this.keys.examExaminees(examId), targetExamineeId);
@@ -67,7 +77,8 @@ export class StateStore {
     const [target, supervisors] = unwrap(await pipeline.exec());
     if (targetExamineeId !== undefined && target !== 1) return undefined;
     return {
-      examinees: targetExamineeId === undefined ? ((target as string[]) ?? []).sort() : [targetExamineeId],
+      examinees:
+        targetExamineeId === undefined ? ((target as string[]) ?? []).sort() : [targetExamineeId],
       supervisors: ((supervisors as string[]) ?? []).sort(),
     };
   }
@@ -78,6 +89,7 @@ export class StateStore {
     payload: StatusChangeData,
     recipients: Recipient[],
     examinees: string[],
+    trace: RequestTrace,
   ): Promise<ChangeOutcome> {
     const k = this.keys;
     const keys = [k.request(payload.supervisorId, requestId)];
@@ -93,15 +105,24 @@ export class StateStore {
       payload.timestamp,
       payload.examId ?? '',
       requestId,
+      JSON.stringify(trace),
     ];
     for (const r of recipients) {
       keys.push(k.clientSeq(r.clientId), k.clientHistory(r.clientId), k.clientRoute(r.clientId));
-      const [prefix, suffix] = statusChangeFrameParts(requestId, statusChangeDataFor(payload, r.clientId, r.role));
+      const [prefix, suffix] = statusChangeFrameParts(
+        requestId,
+        statusChangeDataFor(payload, r.clientId, r.role),
+      );
       args.push(r.clientId, prefix, suffix);
     }
     for (const e of examinees) keys.push(k.examineeStatus(e));
 
-    const reply = (await this.redis.eval(APPLY_STATUS_CHANGE, keys.length, ...keys, ...args)) as ScriptReply;
+    const reply = (await this.redis.eval(
+      APPLY_STATUS_CHANGE,
+      keys.length,
+      ...keys,
+      ...args,
+    )) as ScriptReply;
     const seqs = parseSeqs(reply[1] ?? '');
     if (reply[0] === 'DUP') {
       // Written by this same code in the same script: trusted, not untrusted input.
@@ -131,7 +152,14 @@ export class StateStore {
   }
 
   /** Registers a connection; returns the client's latest seq. */
-  async connect(c: { clientId: string; role: Role; examId: string; connId: string; serverId: string; timestamp: string }): Promise<number> {
+  async connect(c: {
+    clientId: string;
+    role: Role;
+    examId: string;
+    connId: string;
+    serverId: string;
+    timestamp: string;
+  }): Promise<number> {
     const k = this.keys;
     const members = c.role === 'examinee' ? k.examExaminees(c.examId) : k.examSupervisors(c.examId);
     const seq = await this.redis.eval(
@@ -154,7 +182,11 @@ export class StateStore {
   }
 
   /** Removes a connection; returns who went offline when the client's route went with it. */
-  async disconnect(c: { clientId: string; connId: string; serverId: string }): Promise<Offline | undefined> {
+  async disconnect(c: {
+    clientId: string;
+    connId: string;
+    serverId: string;
+  }): Promise<Offline | undefined> {
     const removed = await this.redis.eval(
       DISCONNECT,
       2,
@@ -233,10 +265,17 @@ export class StateStore {
     const servers = await this.redis.smembers(k.servers());
     const down: { serverId: string; offline: Offline[] }[] = [];
     for (const serverId of servers) {
-      const changed = await this.redis.eval(MARK_DOWN_IF_SILENT, 1, k.serverConnections(serverId), cutoff.toISOString());
+      const changed = await this.redis.eval(
+        MARK_DOWN_IF_SILENT,
+        1,
+        k.serverConnections(serverId),
+        cutoff.toISOString(),
+      );
       if (changed !== 1) continue;
       const fields = await this.redis.hkeys(k.serverConnections(serverId));
-      const clients = fields.filter((f) => f.startsWith(CLIENT_FIELD)).map((f) => f.slice(CLIENT_FIELD.length));
+      const clients = fields
+        .filter((f) => f.startsWith(CLIENT_FIELD))
+        .map((f) => f.slice(CLIENT_FIELD.length));
       const gone = await Promise.all(clients.map((id) => this.dropRoute(id, serverId)));
       down.push({ serverId, offline: gone.filter((o): o is Offline => o !== undefined) });
     }

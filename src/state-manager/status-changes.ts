@@ -11,15 +11,28 @@ import type { StateManagerMetrics } from './metrics.js';
  */
 export async function handleStatusChange(
   command: StatusChangeCommand,
-  deps: { store: StateStore; router: Router; logger: Logger; metrics: StateManagerMetrics },
+  deps: {
+    store: StateStore;
+    router: Router;
+    logger: Logger;
+    metrics: StateManagerMetrics;
+    id: string;
+  },
 ): Promise<void> {
   const { store, router, metrics } = deps;
   const { sourceServer, requestId, payload } = command.data;
-  const log = deps.logger.child({ messageId: requestId, clientId: payload.supervisorId, sourceServer });
+  const log = deps.logger.child({
+    messageId: requestId,
+    clientId: payload.supervisorId,
+    sourceServer,
+  });
 
   const audience = await store.audience(payload.examId, payload.targetExamineeId);
   if (!audience) {
-    log.info({ targetExamineeId: payload.targetExamineeId }, 'status change refused: examinee not in exam');
+    log.info(
+      { targetExamineeId: payload.targetExamineeId },
+      'status change refused: examinee not in exam',
+    );
     await router.toServer(sourceServer, {
       type: 'route_message',
       data: {
@@ -50,7 +63,11 @@ export async function handleStatusChange(
     ...audience.examinees.map((clientId) => ({ clientId, role: 'examinee' as const })),
     ...[...supervisors].map((clientId) => ({ clientId, role: 'supervisor' as const })),
   ];
-  const outcome = await store.applyStatusChange(requestId, data, recipients, audience.examinees);
+  const outcome = await store.applyStatusChange(requestId, data, recipients, audience.examinees, {
+    sourceServer,
+    stateManager: deps.id,
+    processedAt: new Date().toISOString(),
+  });
   if (outcome.duplicate) metrics.duplicates.inc();
 
   const byServer = new Map<string, { clientId: string; seq: number }[]>();
@@ -103,8 +120,13 @@ export async function handleStatusChange(
     },
   });
   metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
-  log.debug(
-    { servers, recipients: recipients.length, pending: pending.length, duplicate: outcome.duplicate },
+  log.info(
+    {
+      servers,
+      recipients: recipients.length,
+      pending: pending.length,
+      duplicate: outcome.duplicate,
+    },
     'status change applied and routed',
   );
 }

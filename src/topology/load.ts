@@ -107,8 +107,10 @@ function queueArguments(spec: QueueSpec, ex: (n: string) => string): Record<stri
   const args: Record<string, ArgValue> = { ...spec.arguments };
   if (spec.type === 'quorum') args['x-queue-type'] = 'quorum';
   if (spec.deliveryLimit !== undefined) args['x-delivery-limit'] = spec.deliveryLimit;
-  if (spec.deadLetterExchange !== undefined) args['x-dead-letter-exchange'] = ex(spec.deadLetterExchange);
-  if (spec.deadLetterRoutingKey !== undefined) args['x-dead-letter-routing-key'] = spec.deadLetterRoutingKey;
+  if (spec.deadLetterExchange !== undefined)
+    args['x-dead-letter-exchange'] = ex(spec.deadLetterExchange);
+  if (spec.deadLetterRoutingKey !== undefined)
+    args['x-dead-letter-routing-key'] = spec.deadLetterRoutingKey;
   if (spec.messageTtl !== undefined) args['x-message-ttl'] = spec.messageTtl;
   if (spec.maxLength !== undefined) args['x-max-length'] = spec.maxLength;
   return args;
@@ -127,44 +129,64 @@ function crossCheck(file: TopologyFile, source: string): void {
     exchange(b.exchange, `bindings.${i}.exchange`);
     queue(b.queue, `bindings.${i}.queue`);
   });
-  file.serverQueue.bindings.forEach((b, i) => exchange(b.exchange, `serverQueue.bindings.${i}.exchange`));
+  file.serverQueue.bindings.forEach((b, i) =>
+    exchange(b.exchange, `serverQueue.bindings.${i}.exchange`),
+  );
   for (const [name, q] of Object.entries(file.queues)) {
     const path = `queues.${name}`;
-    if (q.deadLetterExchange !== undefined) exchange(q.deadLetterExchange, `${path}.deadLetterExchange`);
-    if (q.type === 'quorum' && !q.durable) problems.push(`${path}.durable: quorum queues must be durable`);
-    if (q.type === 'quorum' && q.autoDelete) problems.push(`${path}.autoDelete: quorum queues cannot auto-delete`);
+    if (q.deadLetterExchange !== undefined)
+      exchange(q.deadLetterExchange, `${path}.deadLetterExchange`);
+    if (q.type === 'quorum' && !q.durable)
+      problems.push(`${path}.durable: quorum queues must be durable`);
+    if (q.type === 'quorum' && q.autoDelete)
+      problems.push(`${path}.autoDelete: quorum queues cannot auto-delete`);
     if (q.deliveryLimit !== undefined && q.type !== 'quorum') {
       problems.push(`${path}.deliveryLimit: needs type quorum`);
     }
   }
 
   // What the code relies on (topology/names.ts#Logical).
-  for (const name of [Logical.statusExchange, Logical.routeExchange, Logical.broadcastExchange, Logical.deadLetterExchange]) {
+  for (const name of [
+    Logical.statusExchange,
+    Logical.routeExchange,
+    Logical.broadcastExchange,
+    Logical.deadLetterExchange,
+  ]) {
     if (!(name in file.exchanges)) problems.push(`exchanges.${name}: required exchange is missing`);
   }
   const status = file.queues[Logical.statusQueue];
   if (!status) problems.push(`queues.${Logical.statusQueue}: required queue is missing`);
   else {
-    if (status.type !== 'quorum') problems.push(`queues.${Logical.statusQueue}.type: must be quorum`);
-    if (status.deliveryLimit === undefined) problems.push(`queues.${Logical.statusQueue}.deliveryLimit: required`);
+    if (status.type !== 'quorum')
+      problems.push(`queues.${Logical.statusQueue}.type: must be quorum`);
+    if (status.deliveryLimit === undefined)
+      problems.push(`queues.${Logical.statusQueue}.deliveryLimit: required`);
     if (status.deadLetterExchange !== Logical.deadLetterExchange) {
-      problems.push(`queues.${Logical.statusQueue}.deadLetterExchange: must be "${Logical.deadLetterExchange}"`);
+      problems.push(
+        `queues.${Logical.statusQueue}.deadLetterExchange: must be "${Logical.deadLetterExchange}"`,
+      );
     }
   }
   if (!(Logical.deadLetterQueue in file.queues)) {
     problems.push(`queues.${Logical.deadLetterQueue}: required queue is missing`);
   }
   const bound = (ex: string, q: string, key?: string) =>
-    file.bindings.some((b) => b.exchange === ex && b.queue === q && (key === undefined || b.routingKey === key));
+    file.bindings.some(
+      (b) => b.exchange === ex && b.queue === q && (key === undefined || b.routingKey === key),
+    );
   if (!bound(Logical.statusExchange, Logical.statusQueue, Logical.statusRoutingKey)) {
-    problems.push(`bindings: need ${Logical.statusExchange} -> ${Logical.statusQueue} with routingKey "${Logical.statusRoutingKey}"`);
+    problems.push(
+      `bindings: need ${Logical.statusExchange} -> ${Logical.statusQueue} with routingKey "${Logical.statusRoutingKey}"`,
+    );
   }
   if (!bound(Logical.deadLetterExchange, Logical.deadLetterQueue)) {
     problems.push(`bindings: need ${Logical.deadLetterExchange} -> ${Logical.deadLetterQueue}`);
   }
   const sq = file.serverQueue.bindings;
   if (!sq.some((b) => b.exchange === Logical.routeExchange && b.routingKey === '{serverId}')) {
-    problems.push(`serverQueue.bindings: need ${Logical.routeExchange} with routingKey "{serverId}"`);
+    problems.push(
+      `serverQueue.bindings: need ${Logical.routeExchange} with routingKey "{serverId}"`,
+    );
   }
   if (!sq.some((b) => b.exchange === Logical.broadcastExchange)) {
     problems.push(`serverQueue.bindings: need ${Logical.broadcastExchange}`);
@@ -177,7 +199,9 @@ function describe(error: z.ZodError): string {
     .map((i) => {
       const path = i.path.join('.') || '(root)';
       if (i.code === 'unrecognized_keys') {
-        return i.keys.map((k) => `${path === '(root)' ? '' : `${path}.`}${k}: unknown field`).join('; ');
+        return i.keys
+          .map((k) => `${path === '(root)' ? '' : `${path}.`}${k}: unknown field`)
+          .join('; ');
       }
       return `${path}: ${i.message}`;
     })

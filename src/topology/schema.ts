@@ -1,10 +1,15 @@
 import { z } from 'zod';
 
 /** Entity names as written in the file, before the namespace is applied. */
-const Name = z.string().regex(/^[A-Za-z0-9_.{}-]{1,200}$/, 'must be 1-200 of A-Z a-z 0-9 _ . - { }');
+const Name = z
+  .string()
+  .regex(/^[A-Za-z0-9_.{}-]{1,200}$/, 'must be 1-200 of A-Z a-z 0-9 _ . - { }');
 
 /** Extra `x-` arguments passed to the broker as they are. */
-const Arguments = z.record(z.string().regex(/^x-[a-z-]+$/, 'must be an x- argument'), z.union([z.string(), z.number(), z.boolean()]));
+const Arguments = z.record(
+  z.string().regex(/^x-[a-z-]+$/, 'must be an x- argument'),
+  z.union([z.string(), z.number(), z.boolean()]),
+);
 
 export const ExchangeSpec = z.strictObject({
   type: z.enum(['direct', 'fanout', 'topic', 'headers']),

@@ -13,8 +13,16 @@ describe('seed scenario (SPEC §1)', function () {
   let cluster: Cluster;
   let redis: Redis;
   const clients: TestClient[] = [];
-  const login = async (server: string, clientId: string, role: 'supervisor' | 'examinee', examId = 'EXAM1') => {
-    const client = await TestClient.login(cluster.port(server), await cluster.token(clientId, role, examId));
+  const login = async (
+    server: string,
+    clientId: string,
+    role: 'supervisor' | 'examinee',
+    examId = 'EXAM1',
+  ) => {
+    const client = await TestClient.login(
+      cluster.port(server),
+      await cluster.token(clientId, role, examId),
+    );
     clients.push(client);
     return client;
   };
@@ -47,12 +55,21 @@ describe('seed scenario (SPEC §1)', function () {
       const e1 = await login('serverA', 'E001', 'examinee');
       const e2 = await login('serverB', 'E002', 'examinee');
       const s1 = await login('serverB', 'S001', 'supervisor');
-      await Promise.all([routed('E001', 'serverA'), routed('E002', 'serverB'), routed('S001', 'serverB')]);
+      await Promise.all([
+        routed('E001', 'serverA'),
+        routed('E002', 'serverB'),
+        routed('S001', 'serverB'),
+      ]);
 
       s1.send({ type: 'status_change', id: 'm-1', data: { examId: 'EXAM1', status: 'STARTED' } });
 
       const ack = await s1.next((f) => f.type === 'ack' && f.id === 'm-1');
-      const a = ack.data as { status: string; examinees: string[]; delivered: string[]; pending: string[] };
+      const a = ack.data as {
+        status: string;
+        examinees: string[];
+        delivered: string[];
+        pending: string[];
+      };
       expect(a.status).to.equal('STARTED');
       expect(a.examinees).to.deep.equal(['E001', 'E002']);
       expect(a.delivered).to.deep.equal(['E001', 'E002']);
@@ -60,14 +77,24 @@ describe('seed scenario (SPEC §1)', function () {
 
       const f1 = await e1.next(isChange('m-1'));
       expect(f1.seq).to.equal(1);
-      expect(f1.data).to.include({ supervisorId: 'S001', targetExamineeId: 'E001', status: 'STARTED' });
+      expect(f1.data).to.include({
+        supervisorId: 'S001',
+        targetExamineeId: 'E001',
+        status: 'STARTED',
+      });
       const f2 = await e2.next(isChange('m-1'));
-      expect(f2.data).to.include({ supervisorId: 'S001', targetExamineeId: 'E002', status: 'STARTED' });
+      expect(f2.data).to.include({
+        supervisorId: 'S001',
+        targetExamineeId: 'E002',
+        status: 'STARTED',
+      });
       const copy = await s1.next(isChange('m-1'));
       expect(copy.data).to.include({ supervisorId: 'S001', examId: 'EXAM1', status: 'STARTED' });
 
       expect(await redis.hgetall(key('client:E001:route'))).to.include({ serverId: 'serverA' });
-      expect(await redis.hget(key('client:E001:route'), 'lastConnection')).to.match(/^\d{4}-\d\d-\d\dT/);
+      expect(await redis.hget(key('client:E001:route'), 'lastConnection')).to.match(
+        /^\d{4}-\d\d-\d\dT/,
+      );
       const connections = await redis.hgetall(key('server:serverA:connections'));
       expect(connections).to.have.property('client:E001');
       expect(connections).to.include({ status: 'ACTIVE' });
@@ -86,13 +113,27 @@ describe('seed scenario (SPEC §1)', function () {
       const e2 = await login('serverB', 'E002', 'examinee');
       const s1 = await login('serverB', 'S001', 'supervisor');
       const s2 = await login('serverA', 'S002', 'supervisor');
-      await Promise.all([routed('E001', 'serverA'), routed('E002', 'serverB'), routed('S002', 'serverA')]);
+      await Promise.all([
+        routed('E001', 'serverA'),
+        routed('E002', 'serverB'),
+        routed('S002', 'serverA'),
+      ]);
 
-      s1.send({ type: 'status_change', id: 't-1', data: { targetExamineeId: 'E001', status: 'PAUSED' } });
+      s1.send({
+        type: 'status_change',
+        id: 't-1',
+        data: { targetExamineeId: 'E001', status: 'PAUSED' },
+      });
 
       await s1.next((f) => f.type === 'ack' && f.id === 't-1');
-      expect((await e1.next(isChange('t-1'))).data).to.include({ targetExamineeId: 'E001', status: 'PAUSED' });
-      expect((await s2.next(isChange('t-1'))).data).to.include({ supervisorId: 'S001', status: 'PAUSED' });
+      expect((await e1.next(isChange('t-1'))).data).to.include({
+        targetExamineeId: 'E001',
+        status: 'PAUSED',
+      });
+      expect((await s2.next(isChange('t-1'))).data).to.include({
+        supervisorId: 'S001',
+        status: 'PAUSED',
+      });
       // E002 is on the same server as S001; if it were sent anything it would be there by now.
       await s1.next(isChange('t-1'));
       await new Promise((r) => setTimeout(r, 300));
@@ -106,7 +147,11 @@ describe('seed scenario (SPEC §1)', function () {
     it('answers FORBIDDEN to an examinee status_change and changes nothing', async () => {
       const e1 = await login('serverA', 'E001', 'examinee');
       const before = await redis.hgetall(key('examinee:E002:status'));
-      e1.send({ type: 'status_change', id: 'x-1', data: { targetExamineeId: 'E002', status: 'ENDED' } });
+      e1.send({
+        type: 'status_change',
+        id: 'x-1',
+        data: { targetExamineeId: 'E002', status: 'ENDED' },
+      });
       const error = await e1.next((f) => f.type === 'error' && f.id === 'x-1');
       expect(error.code).to.equal('FORBIDDEN');
       expect(await redis.hgetall(key('examinee:E002:status'))).to.deep.equal(before);
@@ -114,10 +159,18 @@ describe('seed scenario (SPEC §1)', function () {
 
     it('answers FORBIDDEN to a supervisor acting on another exam', async () => {
       const other = await login('serverA', 'S900', 'supervisor', 'EXAM2');
-      other.send({ type: 'status_change', id: 'x-2', data: { targetExamineeId: 'E001', status: 'ENDED' } });
-      expect((await other.next((f) => f.type === 'error' && f.id === 'x-2')).code).to.equal('FORBIDDEN');
+      other.send({
+        type: 'status_change',
+        id: 'x-2',
+        data: { targetExamineeId: 'E001', status: 'ENDED' },
+      });
+      expect((await other.next((f) => f.type === 'error' && f.id === 'x-2')).code).to.equal(
+        'FORBIDDEN',
+      );
       other.send({ type: 'status_change', id: 'x-3', data: { examId: 'EXAM1', status: 'ENDED' } });
-      expect((await other.next((f) => f.type === 'error' && f.id === 'x-3')).code).to.equal('FORBIDDEN');
+      expect((await other.next((f) => f.type === 'error' && f.id === 'x-3')).code).to.equal(
+        'FORBIDDEN',
+      );
       expect(await redis.hget(key('examinee:E001:status'), 'status')).to.not.equal('ENDED');
     });
   });
@@ -129,9 +182,17 @@ describe('seed scenario (SPEC §1)', function () {
       await routed('E001', 'serverA');
       const seqBefore = Number(await redis.get(key('client:E001:seq')));
 
-      s1.send({ type: 'status_change', id: 'dup-1', data: { targetExamineeId: 'E001', status: 'RESUMED' } });
+      s1.send({
+        type: 'status_change',
+        id: 'dup-1',
+        data: { targetExamineeId: 'E001', status: 'RESUMED' },
+      });
       await s1.next((f) => f.type === 'ack' && f.id === 'dup-1');
-      s1.send({ type: 'status_change', id: 'dup-1', data: { targetExamineeId: 'E001', status: 'ENDED' } });
+      s1.send({
+        type: 'status_change',
+        id: 'dup-1',
+        data: { targetExamineeId: 'E001', status: 'ENDED' },
+      });
       await s1.count((f) => f.type === 'ack' && f.id === 'dup-1', 2);
 
       await new Promise((r) => setTimeout(r, 300));
@@ -139,7 +200,10 @@ describe('seed scenario (SPEC §1)', function () {
       expect(Number(await redis.get(key('client:E001:seq')))).to.equal(seqBefore + 1);
       expect(await redis.hget(key('examinee:E001:status'), 'status')).to.equal('RESUMED');
       const acks = s1.frames.filter((f) => f.type === 'ack' && f.id === 'dup-1');
-      expect(acks.map((a) => (a.data as { status: string }).status)).to.deep.equal(['RESUMED', 'RESUMED']);
+      expect(acks.map((a) => (a.data as { status: string }).status)).to.deep.equal([
+        'RESUMED',
+        'RESUMED',
+      ]);
     });
   });
 
@@ -148,7 +212,9 @@ describe('seed scenario (SPEC §1)', function () {
       const s1 = await login('serverB', 'S001', 'supervisor');
       await routed('S001', 'serverB');
       const e3 = await login('serverA', 'E003', 'examinee');
-      const online = await s1.next((f) => f.type === 'presence' && (f.data as { clientId: string }).clientId === 'E003');
+      const online = await s1.next(
+        (f) => f.type === 'presence' && (f.data as { clientId: string }).clientId === 'E003',
+      );
       expect(online.data).to.deep.equal({ clientId: 'E003', online: true, serverId: 'serverA' });
       e3.close();
       const offline = await s1.next((f) => {

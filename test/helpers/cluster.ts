@@ -27,7 +27,8 @@ export class Cluster {
   ): Promise<Cluster> {
     const cluster = new Cluster(randomNamespace(), options.env ?? {});
     const declared = await runCommand(['topology', 'declare'], cluster.env());
-    if (declared.code !== 0) throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+    if (declared.code !== 0)
+      throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
     for (let i = 0; i < (options.stateManagers ?? 1); i++) await cluster.startStateManager();
     for (const id of options.servers ?? ['serverA', 'serverB']) await cluster.startServer(id);
     return cluster;

@@ -32,7 +32,10 @@ export async function cleanRedis(namespace: string): Promise<void> {
 }
 
 /** Deletes the named queues and exchanges (missing ones are fine). */
-export async function cleanBroker(entities: { queues?: string[]; exchanges?: string[] }): Promise<void> {
+export async function cleanBroker(entities: {
+  queues?: string[];
+  exchanges?: string[];
+}): Promise<void> {
   const conn = await amqp.connect(AMQP_URL);
   try {
     for (const queue of entities.queues ?? []) {

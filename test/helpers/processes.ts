@@ -39,18 +39,25 @@ export class RoleProcess {
   }
 
   /** Resolves when a log line matches, or rejects after `timeoutMs`. */
-  async waitForLog(predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<void> {
+  async waitForLog(
+    predicate: (line: Record<string, unknown>) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.lines.some(predicate)) return;
       if (this.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`${this.name}: expected log line not seen (exit ${this.child.exitCode});\n${this.tail()}`);
+    throw new Error(
+      `${this.name}: expected log line not seen (exit ${this.child.exitCode});\n${this.tail()}`,
+    );
   }
 
   tail(n = 20): string {
-    return [...this.lines.slice(-n).map((l) => JSON.stringify(l)), ...this.stderr.slice(-n)].join('\n');
+    return [...this.lines.slice(-n).map((l) => JSON.stringify(l)), ...this.stderr.slice(-n)].join(
+      '\n',
+    );
   }
 
   /** Sends a signal and waits for exit; returns the exit code. */
@@ -106,7 +113,11 @@ export function runCommand(
 
 /** Starts a long-running `exam-relay` role. */
 export function startRole(name: string, args: string[], env: NodeJS.ProcessEnv): RoleProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env,
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new RoleProcess(child, name);
 }
 

@@ -38,7 +38,11 @@ export class TestClient {
   /** Connects, says hello and waits for welcome. */
   static async login(port: number, token: string, resume?: number): Promise<TestClient> {
     const client = await TestClient.connect(port);
-    client.send({ type: 'hello', token, ...(resume !== undefined ? { resume: { lastSeq: resume } } : {}) });
+    client.send({
+      type: 'hello',
+      token,
+      ...(resume !== undefined ? { resume: { lastSeq: resume } } : {}),
+    });
     await client.next((f) => f.type === 'welcome');
     return client;
   }
@@ -54,19 +58,26 @@ export class TestClient {
       const found = this.frames.find(predicate);
       if (found) return found;
       if (Date.now() > deadline) {
-        throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`);
+        throw new Error(
+          `no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 10));
     }
   }
 
   /** Waits until `count` frames match. */
-  async count(predicate: (f: Frame) => boolean, count: number, timeoutMs = 10_000): Promise<Frame[]> {
+  async count(
+    predicate: (f: Frame) => boolean,
+    count: number,
+    timeoutMs = 10_000,
+  ): Promise<Frame[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.frames.filter(predicate);
       if (found.length >= count) return found;
-      if (Date.now() > deadline) throw new Error(`saw ${found.length}/${count} matching frames in ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`saw ${found.length}/${count} matching frames in ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }

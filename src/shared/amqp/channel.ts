@@ -92,7 +92,8 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         settled = true;
         clearTimeout(timer);
         const returned = this.returned.delete(id);
-        if (err) reject(new UnavailableError('publish not confirmed by the broker', { cause: err }));
+        if (err)
+          reject(new UnavailableError('publish not confirmed by the broker', { cause: err }));
         else resolve({ returned });
       });
       if (!ok && !this.draining) {
@@ -140,7 +141,10 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         if (channel) await (channel as Channel).close().catch(() => undefined);
         if (isConnectionGone(model)) return; // the connection's reconnect will call open again
         const delay = backoff(attempt, { base: 200, cap: 5000 });
-        this.log.warn({ err: messageOf(err), retryInMs: Math.round(delay) }, 'channel setup failed');
+        this.log.warn(
+          { err: messageOf(err), retryInMs: Math.round(delay) },
+          'channel setup failed',
+        );
         await sleep(delay, this.abort.signal);
       }
     }
@@ -159,7 +163,11 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
       if (this.status === 'closed') return;
       this.status = 'down';
       this.emit('down');
-      if (generation === this.generation && !isConnectionGone(model) && !this.abort.signal.aborted) {
+      if (
+        generation === this.generation &&
+        !isConnectionGone(model) &&
+        !this.abort.signal.aborted
+      ) {
         // The channel alone failed (e.g. a 404 on publish); reopen it on the same connection.
         void sleep(backoff(0, { base: 200 }), this.abort.signal).then(() => this.open(model));
       }
@@ -168,6 +176,9 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
 }
 
 function isConnectionGone(model: ChannelModel): boolean {
-  const conn = model.connection as unknown as { expectSocketClose?: boolean; stream?: { destroyed?: boolean } };
+  const conn = model.connection as unknown as {
+    expectSocketClose?: boolean;
+    stream?: { destroyed?: boolean };
+  };
   return conn.expectSocketClose === true || conn.stream?.destroyed === true;
 }

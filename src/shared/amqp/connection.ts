@@ -6,7 +6,8 @@ import { maskUrl } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
 import { ClosedError, RelayError } from '../errors.js';
 
-export type ConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
+export type ConnectionStatus =
+  'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
 /** AMQP reply codes after which reconnecting cannot help (access refused, not allowed). */
 const FATAL_REPLY_CODES = new Set([403, 530]);
@@ -56,7 +57,8 @@ export class AmqpConnection extends EventEmitter<{
 
   /** Starts connecting; resolves once the first connection is ready. */
   async start(): Promise<void> {
-    if (this.status === 'closing' || this.status === 'closed') throw new ClosedError('connection closed');
+    if (this.status === 'closing' || this.status === 'closed')
+      throw new ClosedError('connection closed');
     this.loop ??= this.run();
     if (this.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
@@ -137,7 +139,9 @@ export class AmqpConnection extends EventEmitter<{
         });
         // 'error' always precedes 'close'; without a listener it would crash the process.
         model.on('error', (err: unknown) => this.log.warn({ err: messageOf(err) }, 'amqp error'));
-        model.on('blocked', (reason: unknown) => this.log.warn({ reason }, 'broker blocked publishing'));
+        model.on('blocked', (reason: unknown) =>
+          this.log.warn({ reason }, 'broker blocked publishing'),
+        );
         model.on('unblocked', () => this.log.info('broker unblocked publishing'));
       });
       this.setStatus('ready');

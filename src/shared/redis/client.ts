@@ -20,7 +20,12 @@ export interface RedisClientOptions {
  * ioredis resends commands that were in flight when a connection dropped, so every write
  * exam-relay makes is idempotent.
  */
-export function createRedis({ url, name, logger, commandTimeoutMs = 5000 }: RedisClientOptions): Redis {
+export function createRedis({
+  url,
+  name,
+  logger,
+  commandTimeoutMs = 5000,
+}: RedisClientOptions): Redis {
   const log = logger.child({ module: 'redis', url: maskUrl(url) });
   const redis = new Redis(url, {
     connectionName: name.replace(/[^A-Za-z0-9_:.-]/g, '_'),

@@ -1,0 +1,213 @@
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { loadEnv, type Config } from './shared/config.js';
+import { ConfigError, RelayError } from './shared/errors.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { installShutdown, type Closable } from './shared/lifecycle.js';
+import { ServerId, parseTtl, Role, signToken } from './protocol/index.js';
+import { runTopologyCommand } from './topology/command.js';
+import { runServer } from './server/main.js';
+import { runStateManager } from './state-manager/main.js';
+import { runAdmin } from './admin/main.js';
+
+const USAGE = `usage: exam-relay <command>
+
+  topology declare|verify|export [--file F]
+  server --id serverA --port 8081
+  state-manager
+  admin --port 8080
+  token --sub E001 --role examinee --exam EXAM1 [--ttl 2h]
+  dev
+
+Configuration is by environment: see README.md.`;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+/** The `exam-relay` command: parses arguments and runs one role. */
+export function main(argv: string[]): void {
+  run(argv).then(
+    (code) => {
+      if (code !== undefined) process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (error instanceof RelayError) err(`exam-relay: ${error.message}`);
+      else
+        err(
+          `exam-relay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        );
+      process.exit(1);
+    },
+  );
+}
+
+/** Returns an exit code for commands that finish; undefined for long-running roles. */
+async function run(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    out(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  switch (command) {
+    case 'topology': {
+      const [sub, ...args] = rest;
+      if (sub !== 'declare' && sub !== 'verify' && sub !== 'export')
+        throw usage('topology declare|verify|export');
+      const { values } = parse(args, { file: { type: 'string' } });
+      const config = env();
+      return runTopologyCommand(sub, {
+        file: values.file ?? config.TOPOLOGY_FILE,
+        namespace: config.RELAY_NAMESPACE,
+        amqpUrl: config.AMQP_URL,
+        logger: logger(config, 'topology'),
+        out,
+        err,
+      });
+    }
+    case 'server': {
+      const { values } = parse(rest, { id: { type: 'string' }, port: { type: 'string' } });
+      const serverId = ServerId.safeParse(values.id);
+      if (!serverId.success)
+        throw usage('server --id <serverId> --port <port> (id: A-Z a-z 0-9 _ -)');
+      const port = portOf(values.port);
+      const config = env();
+      const log = logger(config, 'server');
+      supervise(await runServer(config, log, { serverId: serverId.data, port }), log);
+      return undefined;
+    }
+    case 'state-manager': {
+      parse(rest, {});
+      const config = env();
+      const log = logger(config, 'state-manager');
+      supervise(await runStateManager(config, log), log);
+      return undefined;
+    }
+    case 'admin': {
+      const { values } = parse(rest, { port: { type: 'string' } });
+      const config = env();
+      const log = logger(config, 'admin');
+      supervise(await runAdmin(config, log, { port: portOf(values.port ?? '8080') }), log);
+      return undefined;
+    }
+    case 'token': {
+      const { values } = parse(rest, {
+        sub: { type: 'string' },
+        role: { type: 'string' },
+        exam: { type: 'string' },
+        ttl: { type: 'string' },
+      });
+      const role = Role.safeParse(values.role);
+      const ttl = parseTtl(values.ttl ?? '2h');
+      if (!values.sub || !values.exam || !role.success) {
+        throw usage('token --sub <clientId> --role supervisor|examinee --exam <examId> [--ttl 2h]');
+      }
+      if (ttl === undefined) throw new ConfigError('--ttl must look like 90s, 30m, 2h or 7d');
+      const config = env();
+      if (!config.AUTH_SECRET) throw new ConfigError('AUTH_SECRET is required to sign tokens');
+      out(
+        await signToken(
+          config.AUTH_SECRET,
+          { clientId: values.sub, role: role.data, examId: values.exam },
+          ttl,
+        ),
+      );
+      return 0;
+    }
+    case 'dev':
+      parse(rest, {});
+      await runDev();
+      return undefined;
+    default:
+      throw usage(`unknown command "${command}"`);
+  }
+}
+
+/**
+ * The whole cluster in one process for local use: declares the topology, starts a state
+ * manager, serverA:8081, serverB:8082 and admin:8080, and prints demo tokens.
+ */
+async function runDev(): Promise<void> {
+  const generated: Record<string, string> = {};
+  const raw = { ...process.env };
+  if (!raw.AUTH_SECRET) raw.AUTH_SECRET = generated.AUTH_SECRET = randomBytes(32).toString('hex');
+  if (!raw.ADMIN_TOKEN) raw.ADMIN_TOKEN = generated.ADMIN_TOKEN = randomBytes(16).toString('hex');
+  const config = loadEnv(raw);
+  const log = logger(config, 'dev');
+  const declared = await runTopologyCommand('declare', {
+    file: config.TOPOLOGY_FILE,
+    namespace: config.RELAY_NAMESPACE,
+    amqpUrl: config.AMQP_URL,
+    logger: log,
+    out: () => undefined,
+    err,
+  });
+  if (declared !== 0) throw new ConfigError('topology declare failed; see above');
+  const roles: Closable[] = [];
+  roles.push(await runStateManager(config, log.child({ role: 'state-manager' })));
+  roles.push(
+    await runServer(config, log.child({ role: 'server' }), { serverId: 'serverA', port: 8081 }),
+  );
+  roles.push(
+    await runServer(config, log.child({ role: 'server' }), { serverId: 'serverB', port: 8082 }),
+  );
+  roles.push(await runAdmin(config, log.child({ role: 'admin' }), { port: 8080 }));
+  supervise(
+    { close: async () => void (await Promise.allSettled(roles.reverse().map((r) => r.close()))) },
+    log,
+  );
+
+  const secret = config.AUTH_SECRET as string;
+  const token = (clientId: string, role: Role) =>
+    signToken(secret, { clientId, role, examId: 'EXAM1' }, 8 * 3600);
+  const lines = [
+    '',
+    'exam-relay dev cluster is up:',
+    '  serverA  ws://127.0.0.1:8081/ws',
+    '  serverB  ws://127.0.0.1:8082/ws',
+    '  admin    http://127.0.0.1:8080  (user admin, password = ADMIN_TOKEN)',
+    '',
+    ...Object.entries(generated).map(([k, v]) => `  ${k}=${v}   (generated for this run)`),
+    '',
+    'Demo tokens (exam EXAM1, valid 8 h):',
+    `  S001 supervisor  ${await token('S001', 'supervisor')}`,
+    `  E001 examinee    ${await token('E001', 'examinee')}`,
+    `  E002 examinee    ${await token('E002', 'examinee')}`,
+    '',
+    'Seed scenario: E001 connects to serverA, E002 and S001 to serverB, then S001 sends',
+    '  {"type":"status_change","id":"m-1","data":{"examId":"EXAM1","status":"STARTED"}}',
+    '',
+  ];
+  err(lines.join('\n'));
+}
+
+function supervise(target: Closable, log: Logger): void {
+  installShutdown(target, log);
+}
+
+function env(): Config {
+  return loadEnv(process.env);
+}
+
+function logger(config: Config, service: string): Logger {
+  return createLogger({ level: config.LOG_LEVEL, service });
+}
+
+function parse<T extends Record<string, { type: 'string' }>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+function portOf(value: string | undefined): number {
+  const port = Number(value);
+  if (!value || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError(`--port must be a port number 0-65535, got "${value ?? ''}"`);
+  }
+  return port;
+}
+
+function usage(detail: string): ConfigError {
+  return new ConfigError(`${detail}\n\n${USAGE}`);
+}
