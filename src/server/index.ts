@@ -23,11 +23,14 @@ import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { SessionRegistry, type Session } from './session.js';
 import { History } from './history.js';
 import { healthHandler } from './http.js';
+import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
 import { deliverRouted } from './deliver.js';
 import { handleSocket } from './socket.js';
 
 export interface SocketServerDeps {
   amqp: AmqpConnection;
+  /** Signs what the server publishes and verifies what is routed to it. */
+  signer: BusSigner;
   redis: Redis;
   topology: Topology;
   keys: RedisKeys;
@@ -101,9 +104,14 @@ export function createSocketServer(
         channel,
         queue,
         async (delivery) => {
-          const parsed = parseJson(ServerQueueMessage, delivery.message.content.toString('utf8'));
-          if (parsed.ok) deliverRouted(parsed.value, { sessions, metrics, logger: log });
-          else log.error({ reason: parsed.error }, 'invalid routed message dropped');
+          const { content, properties } = delivery.message;
+          if (!deps.signer.verify(content, properties.headers?.[SIGNATURE_HEADER])) {
+            log.error('routed message with a bad signature dropped');
+          } else {
+            const parsed = parseJson(ServerQueueMessage, content.toString('utf8'));
+            if (parsed.ok) deliverRouted(parsed.value, { sessions, metrics, logger: log });
+            else log.error({ reason: parsed.error }, 'invalid routed message dropped');
+          }
           delivery.ack();
         },
         log,

@@ -2,6 +2,7 @@ import type { Config } from '../shared/config.js';
 import { requireSecret } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { openConnections } from '../shared/runtime.js';
+import { BusSigner } from '../shared/bus-signature.js';
 import { loadTopologyFile } from '../topology/load.js';
 import { createSocketServer } from './index.js';
 
@@ -15,7 +16,7 @@ export async function runServer(
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, options.serverId);
   const server = createSocketServer(
-    { ...connections, topology, logger },
+    { ...connections, topology, logger, signer: new BusSigner(authSecret) },
     {
       serverId: options.serverId,
       port: options.port,

@@ -17,6 +17,7 @@ import {
   type StatusChangeCommand,
 } from '../protocol/index.js';
 import { StateStore } from './state-store.js';
+import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
 import { Router } from './router.js';
 import { handleStatusChange } from './status-changes.js';
 import { handleConnect, handleDisconnect, handleHeartbeat } from './connections.js';
@@ -25,6 +26,8 @@ import { createStateManagerMetrics, type StateManagerMetrics } from './metrics.j
 
 export interface StateManagerDeps {
   amqp: AmqpConnection;
+  /** Signs what the state manager routes and verifies what it consumes. */
+  signer: BusSigner;
   redis: Redis;
   topology: Topology;
   keys: RedisKeys;
@@ -81,7 +84,7 @@ export function createStateManager(
     logger: log,
     confirmTimeoutMs: config.confirmTimeoutMs,
   });
-  const router = new Router(publisher, names);
+  const router = new Router(publisher, names, deps.signer);
   const handlerDeps = { store, router, logger: log, metrics, id };
 
   const consumer = new ManagedChannel({
@@ -103,16 +106,17 @@ export function createStateManager(
   async function handle(delivery: Delivery): Promise<void> {
     const started = performance.now();
     if (delivery.message.fields.redelivered) metrics.redeliveries.inc();
-    const parsed = parseJson(StatusQueueMessage, delivery.message.content.toString('utf8'));
-    if (!parsed.ok) {
+    const { content, properties } = delivery.message;
+    const signed = deps.signer.verify(content, properties.headers?.[SIGNATURE_HEADER]);
+    const parsed = signed ? parseJson(StatusQueueMessage, content.toString('utf8')) : undefined;
+    if (!parsed?.ok) {
+      const reason = parsed ? `invalid message: ${parsed.error}` : 'bad signature';
       log.warn(
-        { reason: parsed.error, deliveryCount: delivery.deliveryCount },
-        'invalid bus message dead-lettered',
+        { reason, deliveryCount: delivery.deliveryCount },
+        'bus message refused; dead-lettered',
       );
-      await router.deadLetter(delivery.message.content, `invalid message: ${parsed.error}`, {
-        'x-relay-source-queue': names.statusQueue,
-      });
-      metrics.deadLetters.inc({ reason: 'invalid' });
+      await router.deadLetter(content, reason, { 'x-relay-source-queue': names.statusQueue });
+      metrics.deadLetters.inc({ reason: parsed ? 'invalid' : 'signature' });
       metrics.messages.inc({ type: 'invalid', result: 'dead_lettered' });
       delivery.ack();
       return;

@@ -1,4 +1,5 @@
-import type { Config } from '../shared/config.js';
+import { requireSecret, type Config } from '../shared/config.js';
+import { BusSigner } from '../shared/bus-signature.js';
 import type { Logger } from '../shared/logger.js';
 import { openConnections } from '../shared/runtime.js';
 import { loadTopologyFile } from '../topology/load.js';
@@ -9,10 +10,11 @@ export async function runStateManager(
   config: Config,
   logger: Logger,
 ): Promise<{ close(): Promise<void> }> {
+  const signer = new BusSigner(requireSecret(config, 'AUTH_SECRET'));
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, 'state-manager');
   const manager = createStateManager(
-    { ...connections, topology, logger },
+    { ...connections, topology, logger, signer },
     {
       prefetch: config.STATE_MANAGER_PREFETCH,
       retentionSeconds: config.HISTORY_RETENTION_SECONDS,

@@ -1,12 +1,14 @@
 import type { ManagedChannel, PublishResult } from '../shared/amqp/channel.js';
 import type { Names } from '../topology/names.js';
 import type { ServerQueueMessage, SyncState } from '../protocol/index.js';
+import type { BusSigner } from '../shared/bus-signature.js';
 
 /** Where the state manager sends what it routes: one server's queue, all of them, or the DLQ. */
 export class Router {
   constructor(
     private readonly channel: ManagedChannel,
     private readonly names: Names,
+    private readonly signer: BusSigner,
   ) {}
 
   /**
@@ -14,11 +16,17 @@ export class Router {
    * queue right now (it is down or reconnecting), so the message lives only in history.
    */
   toServer(serverId: string, message: ServerQueueMessage): Promise<PublishResult> {
+    const body = Buffer.from(JSON.stringify(message));
     return this.channel.publish(
       this.names.routeExchange,
       this.names.serverRoutingKey(serverId),
-      Buffer.from(JSON.stringify(message)),
-      { mandatory: true, contentType: 'application/json', type: message.type },
+      body,
+      {
+        mandatory: true,
+        contentType: 'application/json',
+        type: message.type,
+        headers: this.signer.headers(body),
+      },
     );
   }
 
