@@ -1,0 +1,245 @@
+// compose.yaml against the command line and environment of SPEC §3. Needs nothing running; the
+// last check uses a Compose CLI (`docker compose` or `docker-compose`) when one is installed, and
+// `config` works without a Docker engine.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+
+interface Service {
+  build?: unknown;
+  image?: string;
+  command?: string | string[];
+  ports?: (string | number | { target?: number; published?: number | string })[];
+  environment?: Record<string, string> | string[];
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  restart?: string;
+  volumes?: string[];
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SOURCE = readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8');
+const services = (parse(SOURCE, { merge: true }) as { services: Record<string, Service> }).services;
+
+/** The variables of SPEC §3. */
+const SPEC_ENV = [
+  'AMQP_URL',
+  'REDIS_URL',
+  'RELAY_NAMESPACE',
+  'AUTH_SECRET',
+  'ADMIN_TOKEN',
+  'TOPOLOGY_FILE',
+  'LOG_LEVEL',
+];
+
+/** Services that run the exam-relay image (they build it). */
+const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
+const ONE_SHOT = 'topology';
+
+type Role =
+  | { role: 'topology'; action: string }
+  | { role: 'server'; id: string; port: number }
+  | { role: 'state-manager' }
+  | { role: 'admin'; port: number };
+
+/** Parses a service command as `exam-relay` would, or throws naming what is wrong. */
+function parseCommand(command: Service['command']): Role {
+  const args = typeof command === 'string' ? command.trim().split(/\s+/) : [...(command ?? [])];
+  const [sub, ...rest] = args;
+  const flags = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (arg.startsWith('--')) flags.set(arg, rest[++i] ?? '');
+    else positional.push(arg);
+  }
+  const allow = (...names: string[]) => {
+    for (const name of flags.keys()) {
+      if (!names.includes(name)) throw new Error(`${sub} takes no ${name}`);
+    }
+  };
+  const port = (): number => {
+    const value = Number(flags.get('--port'));
+    if (!Number.isInteger(value) || value < 1 || value > 65535) {
+      throw new Error(`${sub} needs --port N, got ${flags.get('--port')}`);
+    }
+    return value;
+  };
+  switch (sub) {
+    case 'topology': {
+      const [action, ...extra] = positional;
+      if (!['declare', 'verify', 'export'].includes(action ?? '') || extra.length > 0) {
+        throw new Error(`unknown topology action ${positional.join(' ')}`);
+      }
+      allow('--file');
+      return { role: 'topology', action: action as string };
+    }
+    case 'server': {
+      const id = flags.get('--id') ?? '';
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error(`server needs --id, got "${id}"`);
+      allow('--id', '--port');
+      return { role: 'server', id, port: port() };
+    }
+    case 'state-manager':
+      allow();
+      return { role: 'state-manager' };
+    case 'admin':
+      allow('--port');
+      return { role: 'admin', port: port() };
+    default:
+      throw new Error(`unknown exam-relay subcommand ${sub}`);
+  }
+}
+
+/** `[published, target]` of each port entry. */
+function publishedPorts(service: Service): [number, number][] {
+  return (service.ports ?? []).map((entry) => {
+    if (typeof entry === 'object') return [Number(entry.published), Number(entry.target)];
+    const parts = String(entry)
+      .replace(/\/(tcp|udp)$/, '')
+      .split(':');
+    const target = Number(parts.at(-1));
+    return [parts.length > 1 ? Number(parts.at(-2)) : target, target];
+  });
+}
+
+function envNames(service: Service): string[] {
+  const env = service.environment ?? {};
+  return Array.isArray(env) ? env.map((e) => e.split('=')[0] as string) : Object.keys(env);
+}
+
+function dependsOn(service: Service): Record<string, string | undefined> {
+  const deps = service.depends_on ?? {};
+  if (Array.isArray(deps)) return Object.fromEntries(deps.map((d) => [d, 'service_started']));
+  return Object.fromEntries(Object.entries(deps).map(([name, d]) => [name, d.condition]));
+}
+
+/** `docker compose` or `docker-compose`, whichever answers `version`; undefined if neither. */
+function composeCli(): string[] | undefined {
+  for (const cli of [['docker', 'compose'], ['docker-compose']]) {
+    const [cmd, ...pre] = cli as [string, ...string[]];
+    const r = spawnSync(cmd, [...pre, 'version'], { encoding: 'utf8', timeout: 15_000 });
+    if (r.status === 0) return cli;
+  }
+  return undefined;
+}
+
+describe('compose.yaml', () => {
+  it('declares the brokers, the topology and every role of the seed', () => {
+    expect(services).to.include.keys(
+      'rabbitmq',
+      'redis',
+      'topology',
+      'state-manager',
+      'serverA',
+      'serverB',
+      'admin',
+    );
+    expect(appServices.map(([name]) => name)).to.have.members([
+      'topology',
+      'state-manager',
+      'serverA',
+      'serverB',
+      'admin',
+    ]);
+  });
+
+  it('runs only exam-relay subcommands of SPEC §3', () => {
+    for (const [name, service] of appServices) {
+      expect(() => parseCommand(service.command), name).not.to.throw();
+    }
+    expect(parseCommand(services.topology?.command)).to.deep.equal({
+      role: 'topology',
+      action: 'declare',
+    });
+    expect(parseCommand(services.serverA?.command)).to.include({ id: 'serverA', port: 8081 });
+    expect(parseCommand(services.serverB?.command)).to.include({ id: 'serverB', port: 8082 });
+    expect(parseCommand(services.admin?.command)).to.include({ port: 8080 });
+  });
+
+  it('publishes each --port N as host port N', () => {
+    for (const [name, service] of appServices) {
+      const role = parseCommand(service.command);
+      if (!('port' in role)) continue;
+      expect(publishedPorts(service), name).to.deep.include([role.port, role.port]);
+    }
+  });
+
+  it('starts app services only once rabbitmq and redis are healthy and the topology is declared', () => {
+    expect(dependsOn(services.topology as Service)).to.include({ rabbitmq: 'service_healthy' });
+    for (const [name, service] of appServices) {
+      if (name === ONE_SHOT) continue;
+      expect(dependsOn(service), name).to.include({
+        rabbitmq: 'service_healthy',
+        redis: 'service_healthy',
+        topology: 'service_completed_successfully',
+      });
+    }
+  });
+
+  it('health-checks every long-running service and runs the topology once', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (name === ONE_SHOT) {
+        expect(service.restart ?? 'no', name).to.equal('no');
+        continue;
+      }
+      expect(service.healthcheck?.disable, name).not.to.equal(true);
+      expect(service.healthcheck?.test, name).to.have.length.above(0);
+      if (service.build !== undefined) expect(service.restart, name).to.equal('unless-stopped');
+    }
+  });
+
+  it('health-checks each server on GET /healthz of its own port', () => {
+    for (const [name, service] of appServices) {
+      const role = parseCommand(service.command);
+      if (role.role !== 'server') continue;
+      const test = [service.healthcheck?.test ?? []].flat().join(' ');
+      expect(test, name).to.include(`http://127.0.0.1:${role.port}/healthz`);
+    }
+  });
+
+  it('uses only the environment variables of SPEC §3', () => {
+    for (const [name, service] of appServices) {
+      expect(envNames(service), name).to.satisfy((names: string[]) =>
+        names.every((n) => SPEC_ENV.includes(n)),
+      );
+    }
+    const interpolated = [...SOURCE.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+    expect(interpolated.filter((n) => !SPEC_ENV.includes(n as string))).to.deep.equal([]);
+  });
+
+  it('points app services at the rabbitmq and redis services and requires their secrets', () => {
+    for (const [name, service] of appServices) {
+      const env = service.environment as Record<string, string>;
+      expect(env.AMQP_URL, name).to.equal('amqp://guest:guest@rabbitmq:5672');
+      expect(env.REDIS_URL, name).to.equal('redis://redis:6379');
+      const role = parseCommand(service.command).role;
+      if (role === 'server') expect(env.AUTH_SECRET, name).to.match(/^\$\{AUTH_SECRET:\?.+\}$/);
+      if (role === 'admin') expect(env.ADMIN_TOKEN, name).to.match(/^\$\{ADMIN_TOKEN:\?.+\}$/);
+    }
+  });
+
+  it('persists redis, the store of record, to a volume with appendonly', () => {
+    const redis = services.redis as Service;
+    expect([redis.command ?? []].flat().join(' ')).to.match(/--appendonly\s+yes/);
+    expect(redis.volumes ?? []).to.satisfy((v: string[]) => v.some((m) => m.endsWith(':/data')));
+  });
+
+  it('passes `docker compose config -q`', function () {
+    this.timeout(60_000);
+    const cli = composeCli();
+    if (!cli) this.skip();
+    const [cmd, ...pre] = cli as [string, ...string[]];
+    const r = spawnSync(cmd, [...pre, 'config', '-q'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 50_000,
+      // The file requires the secrets; any value will do for checking it.
+      env: { ...process.env, AUTH_SECRET: 'x'.repeat(32), ADMIN_TOKEN: 'x'.repeat(16) },
+    });
+    expect(r.status, `${cli.join(' ')} config -q: ${r.stderr}${r.error ?? ''}`).to.equal(0);
+  });
+});
