@@ -127,15 +127,12 @@ export function createSocketServer(
 
   async function publish(message: StatusQueueMessage): Promise<void> {
     const started = performance.now();
-    await publisher.publish(
-      names.statusExchange,
-      names.statusRoutingKey,
-      Buffer.from(JSON.stringify(message)),
-      {
-        persistent: true,
-        contentType: 'application/json',
-      },
-    );
+    const body = Buffer.from(JSON.stringify(message));
+    await publisher.publish(names.statusExchange, names.statusRoutingKey, body, {
+      persistent: true,
+      contentType: 'application/json',
+      headers: deps.signer.headers(body),
+    });
     metrics.confirmSeconds.observe((performance.now() - started) / 1000);
   }
 

@@ -32,15 +32,12 @@ export class Router {
 
   /** Publishes `sync_state` to every server queue and the admin. */
   async broadcast(message: SyncState): Promise<void> {
-    await this.channel.publish(
-      this.names.broadcastExchange,
-      '',
-      Buffer.from(JSON.stringify(message)),
-      {
-        contentType: 'application/json',
-        type: message.type,
-      },
-    );
+    const body = Buffer.from(JSON.stringify(message));
+    await this.channel.publish(this.names.broadcastExchange, '', body, {
+      contentType: 'application/json',
+      type: message.type,
+      headers: this.signer.headers(body),
+    });
   }
 
   /** Dead-letters a message the state manager refuses, with the reason in a header. */
