@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'docs/', 'bench/results/'] },
+  { ignores: ['dist/', 'scratch/', 'node_modules/', 'coverage/', 'docs/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
