@@ -154,10 +154,13 @@ export const PresenceRoute = outbound(
   { recipients: z.array(ClientId).min(1) },
 );
 
-/** The state manager registered a connection; `seq` is the client's latest seq at that moment. */
+/**
+ * The state manager registered a client on this server; `seq` is the client's latest seq at
+ * that moment, so the server can fill anything that was routed elsewhere meanwhile.
+ */
 export const ConnectedRoute = outbound(
   'connected',
-  z.strictObject({ clientId: ClientId, connId: z.uuid(), seq: z.number().int().min(0) }),
+  z.strictObject({ clientId: ClientId, seq: z.number().int().min(0) }),
 );
 
 /** Everything the state manager may route to a server's queue. */

@@ -24,7 +24,7 @@ export async function handleConnect(command: ConnectCommand, deps: Deps): Promis
       sourceServer,
       targetServer: sourceServer,
       messageType: 'connected',
-      payload: { clientId: payload.clientId, connId: payload.connId, seq },
+      payload: { clientId: payload.clientId, seq },
     },
   });
   if (payload.role === 'examinee') {
@@ -63,8 +63,26 @@ export async function handleDisconnect(command: DisconnectCommand, deps: Deps): 
 /** A server's heartbeat: record it and reconcile Redis with the connections it reports. */
 export async function handleHeartbeat(message: SyncState, deps: Deps): Promise<void> {
   for (const [serverId, state] of Object.entries(message.data.servers)) {
-    const gone = await deps.store.heartbeat(serverId, state.connections, message.data.timestamp);
-    if (gone.length > 0) await announceOffline(deps, serverId, gone);
+    const { offline, restored } = await deps.store.heartbeat(
+      serverId,
+      state.connections,
+      message.data.timestamp,
+    );
+    if (offline.length > 0) await announceOffline(deps, serverId, offline);
+    // Their connects were lost (e.g. Redis was reset): catch them up on what they missed.
+    await Promise.all(
+      restored.map(({ clientId, seq }) =>
+        deps.router.toServer(serverId, {
+          type: 'route_message',
+          data: {
+            sourceServer: serverId,
+            targetServer: serverId,
+            messageType: 'connected',
+            payload: { clientId, seq },
+          },
+        }),
+      ),
+    );
   }
 }
 

@@ -97,6 +97,10 @@ export function createStateManager(
     },
   });
 
+  let consumingSince: number | undefined;
+  consumer.on('ready', () => (consumingSince = Date.now()));
+  consumer.on('down', () => (consumingSince = undefined));
+
   function track(delivery: Delivery): Promise<void> {
     const work = handle(delivery).finally(() => inFlight.delete(work));
     inFlight.add(work);
@@ -168,7 +172,15 @@ export function createStateManager(
       consumer.start();
       await consumer.ready();
       stopLiveness = startLiveness(
-        { store, router, logger: log, keys: deps.keys, redis: deps.redis, id },
+        {
+          store,
+          router,
+          logger: log,
+          keys: deps.keys,
+          redis: deps.redis,
+          id,
+          consumingSince: () => consumingSince,
+        },
         config,
       );
       log.info({ queue: names.statusQueue, prefetch: config.prefetch }, 'state manager consuming');

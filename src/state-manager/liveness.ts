@@ -13,6 +13,12 @@ interface LivenessDeps {
   keys: RedisKeys;
   redis: Redis;
   id: string;
+  /**
+   * Since when this state manager has been consuming without a break (undefined while not).
+   * Missing heartbeats prove a server silent only if we could have received them: after our
+   * own broker outage, servers are not marked DOWN until a full window has passed.
+   */
+  consumingSince(): number | undefined;
 }
 
 /**

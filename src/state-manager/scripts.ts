@@ -24,6 +24,23 @@ if existing[1] then
 end
 local n = tonumber(ARGV[4])
 local m = tonumber(ARGV[5])
+-- Check every key's type before writing anything: a script error after some writes would
+-- leave them applied (Redis does not roll back) and the retry would assign new seqs.
+local function expect(key, kind)
+  local t = redis.call('TYPE', key).ok
+  if t ~= 'none' and t ~= kind then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
+  end
+end
+for i = 1, n do
+  local base = 1 + (i - 1) * 3
+  local e = expect(KEYS[base + 1], 'string') or expect(KEYS[base + 2], 'zset') or expect(KEYS[base + 3], 'hash')
+  if e then return e end
+end
+for j = 1, m do
+  local e = expect(KEYS[1 + n * 3 + j], 'hash')
+  if e then return e end
+end
 local routes = {}
 local routed = {}
 local historyMax = tonumber(ARGV[2])
@@ -104,19 +121,23 @@ return {}
 
 /**
  * Records a heartbeat and adds connections the server reports that Redis lacks (with a
- * route, if the client has none). KEYS: serverConnections, servers, then one route per
- * missing client. ARGV: serverId, now, takenAt, then per missing client: connectionField.
+ * route, if the client has none). KEYS: serverConnections, servers, then per missing client:
+ * route, seq. ARGV: serverId, now, takenAt, then per missing client: connectionField.
+ * Returns each missing client's latest seq, so its server can catch it up.
  */
 export const HEARTBEAT = `
 redis.call('HSET', KEYS[1], 'status', 'ACTIVE', 'lastSync', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
-for i = 3, #KEYS do
-  redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[3])
-  if redis.call('EXISTS', KEYS[i]) == 0 then
-    redis.call('HSET', KEYS[i], 'serverId', ARGV[1], 'lastConnection', ARGV[2], 'connId', '')
+local seqs = {}
+for j = 1, (#KEYS - 2) / 2 do
+  local route = KEYS[1 + j * 2]
+  redis.call('HSET', KEYS[1], ARGV[3 + j], ARGV[3])
+  if redis.call('EXISTS', route) == 0 then
+    redis.call('HSET', route, 'serverId', ARGV[1], 'lastConnection', ARGV[3], 'connId', '')
   end
+  seqs[j] = tonumber(redis.call('GET', KEYS[2 + j * 2]) or '0')
 end
-return 1
+return seqs
 `;
 
 /**

@@ -231,7 +231,11 @@ export class StateStore {
    * the missing, removes those Redis has that the server no longer holds (connected before
    * the heartbeat was taken, so not a connect that overtook it). Returns who went offline.
    */
-  async heartbeat(serverId: string, connections: string[], takenAt: string): Promise<Offline[]> {
+  async heartbeat(
+    serverId: string,
+    connections: string[],
+    takenAt: string,
+  ): Promise<HeartbeatResult> {
     const k = this.keys;
     const fields = await this.redis.hgetall(k.serverConnections(serverId));
     const reported = new Set(connections);
@@ -244,19 +248,22 @@ export class StateStore {
       if (!reported.has(clientId) && value < takenAt) stale.push(clientId);
     }
     const missing = connections.filter((id) => !known.has(id));
-    await this.redis.eval(
+    const seqs = (await this.redis.eval(
       HEARTBEAT,
-      2 + missing.length,
+      2 + missing.length * 2,
       k.serverConnections(serverId),
       k.servers(),
-      ...missing.map((id) => k.clientRoute(id)),
+      ...missing.flatMap((id) => [k.clientRoute(id), k.clientSeq(id)]),
       serverId,
       new Date().toISOString(),
       takenAt,
       ...missing.map(connectionField),
-    );
+    )) as number[];
     const gone = await Promise.all(stale.map((id) => this.dropRoute(id, serverId)));
-    return gone.filter((o): o is Offline => o !== undefined);
+    return {
+      offline: gone.filter((o): o is Offline => o !== undefined),
+      restored: missing.map((clientId, i) => ({ clientId, seq: Number(seqs[i] ?? 0) })),
+    };
   }
 
   /** Marks servers silent since before `cutoff` DOWN and drops their routes. */
@@ -299,6 +306,14 @@ export class StateStore {
       }),
     );
   }
+}
+
+/** What reconciling a heartbeat changed. */
+export interface HeartbeatResult {
+  /** Clients Redis had on the server that the server no longer holds. */
+  offline: Offline[];
+  /** Clients the server holds that Redis lacked, with their latest seq. */
+  restored: { clientId: string; seq: number }[];
 }
 
 /** A client whose route was removed: the supervisors of its exam hear it went offline. */
