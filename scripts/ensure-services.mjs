@@ -95,6 +95,23 @@ async function main() {
     console.error(HOW_TO_GET);
     process.exit(1);
   }
+  enableManagement(targets.find((t) => t.name === 'rabbitmq'));
+}
+
+/**
+ * Best effort: on a local broker, enable the management plugin (the compose image has it) so
+ * `topology verify` can compare bindings and the admin can show message rates. Both work
+ * without it, with less detail.
+ */
+function enableManagement(t) {
+  if (!t || !LOCAL_HOSTS.has(t.host) || !onPath('rabbitmq-plugins')) return;
+  if (run('rabbitmq-plugins', ['is_enabled', 'rabbitmq_management']).code === 0) return;
+  const r = run('rabbitmq-plugins', ['enable', 'rabbitmq_management'], 60_000);
+  console.log(
+    r.code === 0
+      ? 'rabbitmq: management plugin enabled'
+      : 'rabbitmq: management plugin not enabled (optional)',
+  );
 }
 
 /** Host, port and TLS flag of a service URL. */

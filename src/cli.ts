@@ -59,6 +59,7 @@ async function run(argv: string[]): Promise<number | undefined> {
         file: values.file ?? config.TOPOLOGY_FILE,
         namespace: config.RELAY_NAMESPACE,
         amqpUrl: config.AMQP_URL,
+        managementUrl: config.RABBITMQ_MANAGEMENT_URL,
         logger: logger(config, 'topology'),
         out,
         err,

@@ -65,8 +65,13 @@ export const Env = z.object({
         .map((o) => o.trim())
         .filter((o) => o.length > 0),
     ),
-  /** Log pretty-printed instead of JSON (development only). Default false. */
-  LOG_PRETTY: bool.default(false),
+  /**
+   * RabbitMQ management API, used when reachable for binding checks and message rates.
+   * Default `http://guest:guest@127.0.0.1:15672`.
+   */
+  RABBITMQ_MANAGEMENT_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://guest:guest@127.0.0.1:15672'),
 });
 
 export type Config = z.infer<typeof Env>;
