@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
-const bool = z.enum(['true', 'false', '1', '0', '']).transform((v) => v === 'true' || v === '1');
-
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
