@@ -38,8 +38,8 @@ export class Cluster {
     return roleEnv({ namespace: this.namespace, extra: { ...this.extraEnv, ...extra } });
   }
 
-  async startStateManager(): Promise<RoleProcess> {
-    const sm = startRole('state-manager', ['state-manager'], this.env());
+  async startStateManager(extra: Record<string, string> = {}): Promise<RoleProcess> {
+    const sm = startRole('state-manager', ['state-manager'], this.env(extra));
     await sm.waitForLog((l) => l.msg === 'state manager consuming');
     this.stateManagers.push(sm);
     return sm;

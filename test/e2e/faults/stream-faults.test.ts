@@ -1,0 +1,143 @@
+// Fault tests: needs RabbitMQ (with rabbitmqctl on PATH, since one test restarts the broker
+// app) and Redis running, and a built dist/. Run by `npm run test:faults`, never in parallel
+// with other suites: restarting RabbitMQ disturbs everything that uses it.
+import { execFileSync } from 'node:child_process';
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import { Cluster } from '../../helpers/cluster.js';
+import { REDIS_URL, rawRedis } from '../../helpers/env.js';
+import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { TestClient } from '../../helpers/ws-client.js';
+import { classify, report, streamChanges, type StreamResult } from '../../helpers/fault-stream.js';
+
+const COUNT = 1000;
+/** The supervisor streams far faster than a person; lift the per-connection rate limit. */
+const ENV = { RATE_LIMIT_PER_SECOND: '5000', RATE_LIMIT_BURST: '5000' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('faults during a stream of 1,000 status changes', function () {
+  this.timeout(240_000);
+  let cluster: Cluster;
+  let redis: Redis;
+  const clients: TestClient[] = [];
+
+  beforeEach(() => {
+    redis = rawRedis();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    redis.disconnect();
+    await cluster.stop();
+  });
+
+  async function participants() {
+    const examinee = await TestClient.login(
+      cluster.port('serverA'),
+      await cluster.token('E001', 'examinee'),
+    );
+    const supervisor = await TestClient.login(
+      cluster.port('serverB'),
+      await cluster.token('S001', 'supervisor'),
+    );
+    clients.push(examinee, supervisor);
+    const routeKey = `${cluster.namespace}:client:E001:route`;
+    for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== 'serverA'; i++) {
+      if (i > 500) throw new Error('E001 never routed');
+      await sleep(20);
+    }
+    return { examinee, supervisor };
+  }
+
+  /** Every acked id reached the examinee exactly once, in seq order, and Redis agrees. */
+  async function expectNothingLost(fault: string, examinee: TestClient, stream: StreamResult) {
+    const mine = (f: { type: string; id?: unknown }) =>
+      f.type === 'status_change' && stream.statusOf.has(String(f.id));
+    await examinee.count(mine, stream.acked.size, 30_000).catch(() => undefined);
+    await sleep(300); // anything duplicated would arrive now
+    const verdict = classify(examinee.frames, stream);
+    report(fault, stream, verdict);
+    expect(stream.acked.size).to.equal(COUNT);
+    expect(verdict.lost, 'lost').to.deep.equal([]);
+    expect(verdict.duplicated, 'duplicated').to.deep.equal([]);
+    expect(verdict.outOfOrder, 'out of order').to.equal(0);
+    expect(verdict.deliveredOnce).to.equal(COUNT);
+    const stored = await redis.hget(`${cluster.namespace}:examinee:E001:status`, 'status');
+    expect(stored).to.equal(verdict.lastStatus);
+  }
+
+  it('loses nothing when the state manager is SIGKILLed mid-stream and restarted', async () => {
+    cluster = await Cluster.start({ env: ENV });
+    const { examinee, supervisor } = await participants();
+    let struck = false;
+    const stream = await streamChanges(supervisor, {
+      count: COUNT,
+      targetExamineeId: 'E001',
+      prefix: 'kill-sm',
+      onAcked: (n) => {
+        if (n < 300 || struck) return;
+        struck = true;
+        const [sm] = cluster.stateManagers.splice(0, 1);
+        void sm
+          ?.stop('SIGKILL')
+          .then(() => sleep(500))
+          .then(() => cluster.startStateManager());
+      },
+    });
+    expect(struck).to.equal(true);
+    await expectNothingLost('SIGKILL state manager', examinee, stream);
+  });
+
+  it('loses nothing when RabbitMQ stops and starts mid-stream', async () => {
+    cluster = await Cluster.start({ env: ENV });
+    const { examinee, supervisor } = await participants();
+    let struck = false;
+    const stream = await streamChanges(supervisor, {
+      count: COUNT,
+      targetExamineeId: 'E001',
+      prefix: 'broker',
+      deadlineMs: 180_000,
+      onAcked: (n) => {
+        if (n < 300 || struck) return;
+        struck = true;
+        execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+        setTimeout(() => execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' }), 2000);
+      },
+    });
+    expect(struck).to.equal(true);
+    await expectNothingLost('rabbitmq stop_app/start_app', examinee, stream);
+  });
+
+  it("loses nothing when the state manager's Redis connection is cut, then stalled", async () => {
+    const url = new URL(REDIS_URL);
+    const proxy = new TcpProxy(url.hostname, Number(url.port || 6379));
+    await proxy.start();
+    try {
+      cluster = await Cluster.start({ stateManagers: 0, env: ENV });
+      await cluster.startStateManager({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      const { examinee, supervisor } = await participants();
+      const struck: string[] = [];
+      const stream = await streamChanges(supervisor, {
+        count: COUNT,
+        targetExamineeId: 'E001',
+        prefix: 'redis',
+        deadlineMs: 180_000,
+        onAcked: (n) => {
+          if (n >= 300 && !struck.includes('cut')) {
+            struck.push('cut');
+            proxy.cut();
+            setTimeout(() => proxy.restore(), 2000);
+          }
+          if (n >= 600 && !struck.includes('stall')) {
+            struck.push('stall');
+            proxy.stall();
+            setTimeout(() => proxy.restore(), 7000);
+          }
+        },
+      });
+      expect(struck).to.deep.equal(['cut', 'stall']);
+      await expectNothingLost('redis cut + stall', examinee, stream);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
