@@ -22,7 +22,7 @@ import {
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { SessionRegistry, type Session } from './session.js';
 import { History } from './history.js';
-import { healthHandler } from './http.js';
+import { healthHandler } from '../shared/health-http.js';
 import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
 import { deliverRouted } from './deliver.js';
 import { handleSocket } from './socket.js';

@@ -64,6 +64,11 @@ export const Env = z.object({
         .filter((o) => o.length > 0),
     ),
   /**
+   * Port of the state manager's /healthz, /readyz and /metrics. Default unset: no listener
+   * (several state managers may share a host).
+   */
+  METRICS_PORT: int(0, 65_535).optional(),
+  /**
    * RabbitMQ management API, used when reachable for binding checks and message rates.
    * Default `http://guest:guest@127.0.0.1:15672`.
    */

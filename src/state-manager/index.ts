@@ -50,6 +50,8 @@ export interface StateManagerConfig {
 export interface StateManager {
   readonly id: string;
   readonly metrics: StateManagerMetrics;
+  /** True while consuming with its broker channels and Redis up. */
+  ready(): boolean;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -84,7 +86,9 @@ export function createStateManager(
     logger: log,
     confirmTimeoutMs: config.confirmTimeoutMs,
   });
-  const router = new Router(publisher, names, deps.signer);
+  const router = new Router(publisher, names, deps.signer, (type) =>
+    metrics.routedPublishes.inc({ type }),
+  );
   const handlerDeps = { store, router, logger: log, metrics, id };
 
   const consumer = new ManagedChannel({
@@ -166,6 +170,11 @@ export function createStateManager(
   return {
     id,
     metrics,
+    ready: () =>
+      consumer.current !== undefined &&
+      publisher.current !== undefined &&
+      deps.redis.status === 'ready' &&
+      !abort.signal.aborted,
     async start() {
       publisher.start();
       await publisher.ready();

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { healthHandler } from '../shared/health-http.js';
 import { requireSecret, type Config } from '../shared/config.js';
 import { BusSigner } from '../shared/bus-signature.js';
 import type { Logger } from '../shared/logger.js';
@@ -25,9 +27,24 @@ export async function runStateManager(
     },
   );
   await manager.start();
+  const http =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createServer(healthHandler({ ready: manager.ready, registry: manager.metrics.registry }));
+  if (http) {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.METRICS_PORT, () => resolve());
+    });
+    logger.info({ port: config.METRICS_PORT }, 'state manager metrics listening');
+  }
   return {
     async close() {
       await manager.close();
+      if (http) {
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      }
       await connections.close();
     },
   };

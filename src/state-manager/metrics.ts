@@ -24,6 +24,12 @@ export function createStateManagerMetrics(registry = new Registry()) {
       help: 'Status changes whose request id was already applied',
       registers: [registry],
     }),
+    routedPublishes: new Counter({
+      name: 'exam_relay_routed_publishes_total',
+      help: 'Messages routed to server queues, by message type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
     redeliveries: new Counter({
       name: 'exam_relay_redeliveries_total',
       help: 'status_queue messages delivered more than once',

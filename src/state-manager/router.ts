@@ -9,6 +9,8 @@ export class Router {
     private readonly channel: ManagedChannel,
     private readonly names: Names,
     private readonly signer: BusSigner,
+    /** Counts each routed publish by message type. */
+    private readonly counted: (messageType: string) => void = () => undefined,
   ) {}
 
   /**
@@ -17,6 +19,7 @@ export class Router {
    */
   toServer(serverId: string, message: ServerQueueMessage): Promise<PublishResult> {
     const body = Buffer.from(JSON.stringify(message));
+    this.counted(message.type === 'sync_state' ? message.type : message.data.messageType);
     return this.channel.publish(
       this.names.routeExchange,
       this.names.serverRoutingKey(serverId),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
-/** GET /healthz, /readyz and /metrics on the socket server's port. */
+/** GET /healthz, /readyz and /metrics: the socket server's port, and the state manager's METRICS_PORT. */
 export function healthHandler(deps: { ready: () => boolean; registry: Registry }) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0];
