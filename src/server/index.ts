@@ -14,7 +14,6 @@ import type { Topology } from '../topology/load.js';
 import { declareServerQueue } from '../topology/server-queue.js';
 import {
   CloseCode,
-  STATE_MANAGER,
   ServerQueueMessage,
   parseJson,
   type StatusQueueMessage,
@@ -25,6 +24,7 @@ import { History } from './history.js';
 import { healthHandler } from '../shared/health-http.js';
 import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
 import { deliverRouted } from './deliver.js';
+import { connectCommand, disconnectCommand, heartbeatMessage } from './commands.js';
 import { handleSocket } from './socket.js';
 
 export interface SocketServerDeps {
@@ -147,13 +147,7 @@ export function createSocketServer(
   }
 
   function sendHeartbeat(): void {
-    publish({
-      type: 'sync_state',
-      data: {
-        servers: { [serverId]: { connections: sessions.clientIds(), status: 'ACTIVE' } },
-        timestamp: new Date().toISOString(),
-      },
-    }).catch((err: unknown) =>
+    publish(heartbeatMessage(serverId, sessions.clientIds())).catch((err: unknown) =>
       log.warn({ err: (err as Error).message }, 'heartbeat not published'),
     );
   }
@@ -235,26 +229,9 @@ export function createSocketServer(
     const rest = sessions.remove(session);
     metrics.connections.dec({ role: session.identity.role });
     const newest = rest.at(-1);
-    const timestamp = new Date().toISOString();
-    const report: StatusQueueMessage = newest
-      ? {
-          type: 'route_message',
-          data: {
-            sourceServer: serverId,
-            targetServer: STATE_MANAGER,
-            messageType: 'connect',
-            payload: { ...identityOf(newest), connId: newest.connId, timestamp },
-          },
-        }
-      : {
-          type: 'route_message',
-          data: {
-            sourceServer: serverId,
-            targetServer: STATE_MANAGER,
-            messageType: 'disconnect',
-            payload: { clientId: session.clientId, connId: session.connId, timestamp },
-          },
-        };
+    const report = newest
+      ? connectCommand(serverId, newest, new Date().toISOString())
+      : disconnectCommand(serverId, session);
     return publish(report).catch((err: unknown) => {
       // The next heartbeat reconciles it: this server no longer lists the client.
       session.log.warn({ err: (err as Error).message }, 'disconnect not reported');
@@ -274,9 +251,4 @@ export function createSocketServer(
       check();
     });
   }
-}
-
-function identityOf(session: Session) {
-  const { clientId, role, examId } = session.identity;
-  return { clientId, role, examId };
 }

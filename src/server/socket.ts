@@ -3,7 +3,6 @@ import type { Logger } from '../shared/logger.js';
 import {
   ClientFrame,
   CloseCode,
-  STATE_MANAGER,
   parseJson,
   verifyToken,
   type Identity,
@@ -16,6 +15,7 @@ import type { ServerMetrics } from './metrics.js';
 import { Session, type SessionRegistry } from './session.js';
 import type { History } from './history.js';
 import { OrderedDelivery } from './ordered-delivery.js';
+import { connectCommand, statusChangeCommand } from './commands.js';
 import { TokenBucket } from './rate-limit.js';
 
 export interface SocketContext {
@@ -153,21 +153,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     });
     if (cursor < current) void s.delivery.fill();
     try {
-      await ctx.publish({
-        type: 'route_message',
-        data: {
-          sourceServer: config.serverId,
-          targetServer: STATE_MANAGER,
-          messageType: 'connect',
-          payload: {
-            clientId: identity.clientId,
-            role: identity.role,
-            examId: identity.examId,
-            connId: s.connId,
-            timestamp: s.connectedAt,
-          },
-        },
-      });
+      await ctx.publish(connectCommand(config.serverId, s, s.connectedAt));
       clientLog.info({ connId: s.connId, lastSeq: cursor }, 'client connected');
     } catch (err) {
       clientLog.warn({ err: (err as Error).message }, 'connect not published; closing');
@@ -184,24 +170,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       return s.error('FORBIDDEN', frame.id, 'supervisors act only on their own exam');
     }
     try {
-      await ctx.publish({
-        type: 'route_message',
-        data: {
-          sourceServer: config.serverId,
-          targetServer: STATE_MANAGER,
-          messageType: 'status_change',
-          requestId: frame.id,
-          payload: {
-            supervisorId: identity.clientId,
-            examId: identity.examId,
-            ...('targetExamineeId' in frame.data
-              ? { targetExamineeId: frame.data.targetExamineeId }
-              : {}),
-            status: frame.data.status,
-            timestamp: new Date().toISOString(),
-          },
-        },
-      });
+      await ctx.publish(statusChangeCommand(config.serverId, identity, frame));
       s.log.info({ messageId: frame.id }, 'status change received');
     } catch (err) {
       s.log.warn(
