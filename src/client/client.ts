@@ -13,7 +13,12 @@ import {
   TokenError,
 } from './errors.js';
 import type { ExamRelayClientEvents, WelcomeData } from './events.js';
-import { resolveOptions, type ExamRelayClientOptions, type ResolvedOptions } from './options.js';
+import {
+  resolveOptions,
+  validMs,
+  type ExamRelayClientOptions,
+  type ResolvedOptions,
+} from './options.js';
 import { randomRequestId } from './request-id.js';
 import { RequestQueue, type AckData } from './request-queue.js';
 import { statusChangeFrame, type StatusTarget } from './request-frame.js';
@@ -53,8 +58,9 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
   private state: ClientStatus = 'idle';
   private readonly cursor: SeqCursor;
   private urlIndex = 0;
-  /** Failed or lost connections since the last welcome: the backoff exponent. */
+  /** Failed or short-lived connections in a row: the backoff exponent. */
   private failures = 0;
+  private welcomedAt = 0;
   /** Bumped whenever the current socket is given up, so its late events are ignored. */
   private generation = 0;
   private socket: WebSocketLike | undefined;
@@ -129,13 +135,17 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     if (this.state === 'stopped') {
       return Promise.reject(new RequestError('UNAUTHORIZED', ErrorCode.UNAUTHORIZED, options.id));
     }
+    const { deadlineMs = this.options.requestDeadlineMs } = options;
+    if (!validMs(deadlineMs)) {
+      return Promise.reject(new TypeError(`deadlineMs: must be in (0, 2^31-1], got ${deadlineMs}`));
+    }
     const id = options.id ?? randomRequestId();
     const frame = statusChangeFrame(target, status, id);
     if (!frame.ok) {
       const message = `${ErrorCode.INVALID_MESSAGE}: ${frame.error}`;
       return Promise.reject(new RequestError('INVALID_MESSAGE', message, id));
     }
-    return this.requests.add(frame.value, options.deadlineMs ?? this.options.requestDeadlineMs);
+    return this.requests.add(frame.value, deadlineMs);
   }
 
   /** Closes the connection, stops reconnecting and rejects pending requests. Idempotent. */
@@ -147,7 +157,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     clearTimeout(this.reconnectTimer);
     this.socket = undefined;
     this.session = undefined;
-    this.state = 'closed';
+    this.setStatus('closed');
     const closed = socket && closedOrTimeout(socket);
     if (socket) closeQuietly(socket);
     const error = new ClientClosedError();
@@ -161,7 +171,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     const generation = ++this.generation;
     const url = this.options.urls[this.urlIndex] ?? this.url;
     this.url = url;
-    this.state = 'connecting';
+    this.setStatus('connecting');
     const { connectTimeoutMs } = this.options;
     this.connectTimer = setTimeout(
       () => this.lost(generation, undefined, `no welcome within ${connectTimeoutMs} ms`),
@@ -217,14 +227,17 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
   private lost(generation: number, code: number | undefined, reason: string): void {
     if (generation !== this.generation) return;
     this.generation += 1;
-    const { socket, url } = this;
+    const { socket, url, session } = this;
+    // Only a connection that lasted capMs starts the backoff over: a server that welcomes and
+    // then drops at once (1013 while its broker is down) is retried no faster than the cap.
+    if (session && Date.now() - this.welcomedAt >= this.options.backoff.capMs) this.failures = 0;
     this.socket = undefined;
     this.session = undefined;
     clearTimeout(this.connectTimer);
     if (socket) closeQuietly(socket);
     this.requests.pause();
     if (code === CloseCode.UNAUTHORIZED) {
-      this.state = 'stopped';
+      this.setStatus('stopped');
       const error = new RequestError('UNAUTHORIZED', ErrorCode.UNAUTHORIZED, undefined);
       this.requests.rejectAll(error);
       this.rejectWaiters(error);
@@ -234,7 +247,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     }
     this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
     const delayMs = fullJitter(this.failures++, this.options.backoff, this.options.random);
-    this.state = 'reconnecting';
+    this.setStatus('reconnecting');
     const next = this.generation;
     this.reconnectTimer = setTimeout(() => {
       if (next === this.generation) void this.open();
@@ -305,8 +318,8 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     }
     clearTimeout(this.connectTimer);
     this.session = data;
-    this.state = 'open';
-    this.failures = 0;
+    this.setStatus('open');
+    this.welcomedAt = Date.now();
     const resync = this.cursor.welcome(data.lastSeq);
     this.emit('welcome', data);
     if (generation !== this.generation) return; // a listener closed the client
@@ -353,6 +366,11 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
       const oldest = this.recentAcks.values().next().value;
       if (oldest !== undefined) this.recentAcks.delete(oldest);
     }
+  }
+
+  /** The one place the state changes (see `ClientStatus` for the transitions). */
+  private setStatus(next: ClientStatus): void {
+    this.state = next;
   }
 
   private rejectWaiters(error: Error): void {

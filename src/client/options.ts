@@ -20,8 +20,9 @@ export interface ExamRelayClientOptions {
    */
   WebSocket?: WebSocketConstructor;
   /**
-   * Reconnect delays: full jitter, uniform in [0, min(capMs, baseMs * 2^failures)]. Also spaces
-   * the resends of a request the server answered `UNAVAILABLE`. Default
+   * Reconnect delays: full jitter, uniform in [0, min(capMs, baseMs * 2^failures)], where
+   * failures counts connections in a row that failed or lasted less than capMs. Also spaces the
+   * resends of a request the server answered `UNAVAILABLE`. Default
    * `{ baseMs: 500, capMs: 15000 }`.
    */
   backoff?: BackoffOptions;
@@ -95,10 +96,14 @@ export function resolveOptions(options: ExamRelayClientOptions): ResolvedOptions
   };
 }
 
+/** A usable timer delay. setTimeout turns anything above 2^31-1 ms into 1 ms: it fires at once. */
+export function validMs(value: number): boolean {
+  return Number.isFinite(value) && value > 0 && value <= 2 ** 31 - 1;
+}
+
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  // setTimeout clamps anything above 2^31-1 ms to 1 ms, so such values would fire at once.
-  if (!Number.isFinite(value) || value <= 0 || value > 2 ** 31 - 1) {
+  if (!validMs(value)) {
     throw new TypeError(`${name}: must be a number of milliseconds in (0, 2^31-1], got ${value}`);
   }
   return value;

@@ -178,6 +178,19 @@ describe('ExamRelayClient', () => {
       expect((await server.connection(0)).of('status_change')).to.have.length(0);
     });
 
+    it('rejects a TypeError for a deadlineMs a timer cannot wait', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      for (const deadlineMs of [0, -5, Number.NaN, 2 ** 31]) {
+        const error: unknown = await client
+          .changeStatus({ examId: 'EXAM1' }, 'STARTED', { deadlineMs })
+          .catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(TypeError);
+        expect((error as Error).message).to.match(/^deadlineMs: /);
+      }
+      expect(client.pendingRequests).to.equal(0);
+    });
+
     it('gives a request without an id a random UUID', async () => {
       const server = await h.server({ answer: (frame) => ack(frame.id) });
       const client = h.client({ urls: [server.url] });

@@ -94,7 +94,7 @@ describe('ExamRelayClient', () => {
       expect(a.connections).to.have.length(1);
     });
 
-    it('waits a full-jitter backoff that doubles per failure up to the cap and resets on welcome', async () => {
+    it('waits a full-jitter backoff that doubles per failure up to the cap, and starts over after a connection that lasted capMs', async () => {
       const dead = [await deadUrl(), await deadUrl(), await deadUrl()];
       const server = await h.server();
       // random() = 0.5: each delay is half its ceiling min(capMs, baseMs * 2^failures).
@@ -105,10 +105,27 @@ describe('ExamRelayClient', () => {
       });
       const disconnected = record(client, 'disconnected');
       await client.connect();
+      await new Promise((r) => setTimeout(r, 70));
       (await server.connection(0)).terminate();
       await waitFor(() => disconnected.length === 5, 'five disconnects');
 
       expect(disconnected.map((d) => d.delayMs)).to.deep.equal([10, 20, 30, 10, 20]);
+    });
+
+    it('keeps backing off from a server that drops each connection right after its welcome', async () => {
+      const server = await h.server();
+      const client = h.client({
+        urls: [server.url],
+        backoff: { baseMs: 20, capMs: 1000 },
+        random: () => 0.5,
+      });
+      const disconnected = record(client, 'disconnected');
+      client.on('welcome', () => server.connections.at(-1)?.close(1013, 'broker unavailable'));
+      await client.connect();
+      await waitFor(() => disconnected.length === 4, 'four disconnects');
+
+      expect(disconnected.map((d) => d.code)).to.deep.equal([1013, 1013, 1013, 1013]);
+      expect(disconnected.map((d) => d.delayMs)).to.deep.equal([10, 20, 40, 80]);
     });
 
     it('gives up on a server that does not welcome within connectTimeoutMs', async () => {
