@@ -3,6 +3,18 @@ import { expect } from 'chai';
 import { ExamRelayClient, RequestError } from '../../../src/client/index.js';
 import { Harness, WebSocket, deadUrl, record, waitFor } from './fake-server.js';
 
+/** Sets (or with undefined, removes) globalThis.WebSocket; returns the undo. */
+function replaceGlobalWebSocket(value: unknown): () => void {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
+  if (value === undefined) delete (globalThis as { WebSocket?: unknown }).WebSocket;
+  else
+    Object.defineProperty(globalThis, 'WebSocket', { value, configurable: true, writable: true });
+  return () => {
+    if (saved) Object.defineProperty(globalThis, 'WebSocket', saved);
+    else delete (globalThis as { WebSocket?: unknown }).WebSocket;
+  };
+}
+
 describe('ExamRelayClient', () => {
   const h = new Harness();
   afterEach(() => h.cleanup());
@@ -175,25 +187,28 @@ describe('ExamRelayClient', () => {
 
     it('uses globalThis.WebSocket when no WebSocket is given', async () => {
       const server = await h.server();
-      const global = globalThis as { WebSocket?: unknown };
-      const before = global.WebSocket;
-      global.WebSocket = WebSocket;
+      const restore = replaceGlobalWebSocket(WebSocket);
       try {
         const client = h.client({ urls: [server.url], WebSocket: undefined });
         await client.connect();
       } finally {
-        global.WebSocket = before;
+        restore();
       }
     });
   });
 
   describe('constructor', () => {
     it('throws a TypeError naming WebSocket when the runtime has none and none is given', () => {
-      expect((globalThis as { WebSocket?: unknown }).WebSocket).to.equal(undefined);
-      expect(() => new ExamRelayClient({ urls: ['ws://127.0.0.1:1/ws'], token: 't' })).to.throw(
-        TypeError,
-        /^WebSocket: /,
-      );
+      // Node 20 has no global WebSocket; Node 22 has one, so take it away for this test.
+      const restore = replaceGlobalWebSocket(undefined);
+      try {
+        expect(() => new ExamRelayClient({ urls: ['ws://127.0.0.1:1/ws'], token: 't' })).to.throw(
+          TypeError,
+          /^WebSocket: /,
+        );
+      } finally {
+        restore();
+      }
     });
 
     it('throws a TypeError naming the URL that is not ws:// or wss://', () => {
