@@ -19,10 +19,12 @@ import {
   type ExamRelayClientOptions,
   type ResolvedOptions,
 } from './options.js';
+import { RecentIds } from './recent-ids.js';
 import { randomRequestId } from './request-id.js';
 import { RequestQueue, type AckData } from './request-queue.js';
 import { statusChangeFrame, type StatusTarget } from './request-frame.js';
 import { SeqCursor } from './seq-cursor.js';
+import { fetchToken } from './token.js';
 import { OPEN, closeQuietly, closedOrTimeout, type WebSocketLike } from './websocket.js';
 
 /**
@@ -69,7 +71,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
   private connectTimer: Timer | undefined;
   private reconnectTimer: Timer | undefined;
   private waiters: { resolve(data: WelcomeData): void; reject(error: Error): void }[] = [];
-  private readonly recentAcks = new Set<string>();
+  private readonly recentAcks = new RecentIds(RECENT_ACKS);
 
   constructor(options: ExamRelayClientOptions) {
     super();
@@ -179,7 +181,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     );
     let token: string;
     try {
-      token = await this.token();
+      token = await fetchToken(this.options.token);
     } catch (err) {
       if (generation !== this.generation) return;
       this.emit('error', err instanceof TokenError ? err : new TokenError(String(err), err));
@@ -204,20 +206,6 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     // Every error is followed by a close event, handled above. A listener must exist anyway:
     // `ws` throws an 'error' event that nobody listens to.
     socket.addEventListener('error', () => undefined);
-  }
-
-  private async token(): Promise<string> {
-    const { token } = this.options;
-    let value: unknown;
-    try {
-      value = typeof token === 'function' ? await token() : token;
-    } catch (err) {
-      throw new TokenError('the token function failed', err);
-    }
-    if (typeof value !== 'string' || value.length === 0 || value.length > 4096) {
-      throw new TokenError('the token function did not return a token (1-4096 characters)');
-    }
-    return value;
   }
 
   /**
@@ -282,7 +270,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
         const settled = this.requests.ack(frame.id, frame.data);
         // A resent request is acked once per copy the server got; report the ack once.
         if (settled || !this.recentAcks.has(frame.id)) {
-          this.remember(frame.id);
+          this.recentAcks.add(frame.id);
           this.emit('ack', { id: frame.id, data: frame.data });
         }
         return;
@@ -356,15 +344,6 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
       return true;
     } catch {
       return false; // closing underneath us: the close event follows and requests wait
-    }
-  }
-
-  private remember(id: string): void {
-    this.recentAcks.delete(id);
-    this.recentAcks.add(id);
-    if (this.recentAcks.size > RECENT_ACKS) {
-      const oldest = this.recentAcks.values().next().value;
-      if (oldest !== undefined) this.recentAcks.delete(oldest);
     }
   }
 

@@ -1,6 +1,6 @@
 // No services needed: an in-process `ws` server plays the socket server.
 import { expect } from 'chai';
-import { ExamRelayClient, RequestError } from '../../../src/client/index.js';
+import { ExamRelayClient, RequestError, TokenError } from '../../../src/client/index.js';
 import { Harness, WebSocket, deadUrl, record, waitFor } from './fake-server.js';
 
 /** Sets (or with undefined, removes) globalThis.WebSocket; returns the undo. */
@@ -53,6 +53,28 @@ describe('ExamRelayClient', () => {
       const second = await server.welcomed(1);
       expect((await server.connection(0)).hello?.token).to.equal('tok-1');
       expect(second.hello?.token).to.equal('tok-2');
+    });
+
+    it('emits a TokenError and tries again later when the token function fails', async () => {
+      const server = await h.server();
+      let calls = 0;
+      const client = h.client({
+        urls: [server.url],
+        token: () => {
+          if (++calls === 1) throw new Error('auth service down');
+          return 'tok';
+        },
+      });
+      const errors = record(client, 'error');
+      const disconnected = record(client, 'disconnected');
+
+      await client.connect();
+
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.be.instanceOf(TokenError).and.include({ code: 'TOKEN' });
+      expect((errors[0]?.cause as Error).message).to.equal('auth service down');
+      expect(disconnected[0]).to.include({ reason: 'no token', willReconnect: true });
+      expect(server.connections).to.have.length(1);
     });
 
     it('moves to the next URL after a refused connection', async () => {
