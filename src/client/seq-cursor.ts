@@ -1,0 +1,44 @@
+import type { ResyncEvent } from './events.js';
+
+/** What to do with a `status_change` of a given seq. */
+export type SeqVerdict = 'next' | 'duplicate' | 'gap';
+
+/**
+ * The client's position in its own stream of status changes: the seq of the last change it
+ * emitted. The server numbers each client's changes 1, 2, 3 … and promises them in order with
+ * no gaps, so anything at or below the cursor is a repeat, and anything past cursor + 1 means
+ * frames went missing.
+ */
+export class SeqCursor {
+  constructor(private current: number) {}
+
+  get value(): number {
+    return this.current;
+  }
+
+  /** Advances on the next seq; leaves repeats and gaps to the caller. */
+  offer(seq: number): SeqVerdict {
+    if (seq <= this.current) return 'duplicate';
+    if (seq !== this.current + 1) return 'gap';
+    this.current = seq;
+    return 'next';
+  }
+
+  /** A `resync` frame: the server skips (fromSeq, toSeq] and continues after toSeq. */
+  skipTo(toSeq: number): void {
+    this.current = Math.max(this.current, toSeq);
+  }
+
+  /**
+   * A `welcome`: the server resumes after `serverSeq`. That is lower than ours when its counter is
+   * behind (the token is for another client id, or Redis lost data) and higher if it will not
+   * replay that far back; either way our state may not match its seqs, so the range between the
+   * two is returned to resync and the server's position is adopted.
+   */
+  welcome(serverSeq: number): ResyncEvent | undefined {
+    const previous = this.current;
+    this.current = serverSeq;
+    if (serverSeq === previous) return undefined;
+    return { fromSeq: Math.min(previous, serverSeq), toSeq: Math.max(previous, serverSeq) };
+  }
+}

@@ -1,0 +1,167 @@
+// No services needed: an in-process `ws` server plays the socket server.
+import { expect } from 'chai';
+import { ProtocolError } from '../../../src/client/index.js';
+import { Harness, record, waitFor } from './fake-server.js';
+
+const change = (seq: number, id = `m-${seq}`) => ({
+  type: 'status_change',
+  seq,
+  id,
+  data: {
+    supervisorId: 'S001',
+    targetExamineeId: 'E001',
+    status: 'STARTED',
+    timestamp: '2024-01-01T09:00:00.000Z',
+  },
+});
+
+describe('ExamRelayClient', () => {
+  const h = new Harness();
+  afterEach(() => h.cleanup());
+
+  describe('statusChange', () => {
+    it('is emitted once per seq, in order, ignoring seqs the client already has', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      const changes = record(client, 'statusChange');
+      await client.connect();
+      const conn = await server.connection(0);
+
+      for (const seq of [1, 2, 2, 1, 3]) conn.send(change(seq));
+
+      await waitFor(() => changes.length === 3, 'three changes');
+      await new Promise((r) => setTimeout(r, 30));
+      expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
+      expect(changes[0]).to.deep.equal({ seq: 1, id: 'm-1', data: change(1).data });
+      expect(client.lastSeq).to.equal(3);
+    });
+
+    it('resumes from the last seq after a reconnect and skips the replayed overlap', async () => {
+      const a = await h.server();
+      const b = await h.server();
+      const client = h.client({ urls: [a.url, b.url] });
+      const changes = record(client, 'statusChange');
+      await client.connect();
+      const first = await a.connection(0);
+      for (const seq of [1, 2, 3]) first.send(change(seq));
+      await waitFor(() => changes.length === 3, 'three changes');
+
+      first.terminate();
+      const second = await b.welcomed(0);
+      expect(second.hello?.resume).to.deep.equal({ lastSeq: 3 });
+      for (const seq of [2, 3, 4]) second.send(change(seq));
+
+      await waitFor(() => changes.length === 4, 'the fourth change');
+      expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it('is not emitted past a seq gap: the client reconnects and resumes before the gap', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      const changes = record(client, 'statusChange');
+      const errors = record(client, 'error');
+      await client.connect();
+      const conn = await server.connection(0);
+
+      conn.send(change(1));
+      conn.send(change(3));
+
+      const again = await server.welcomed(1);
+      expect(again.hello?.resume).to.deep.equal({ lastSeq: 1 });
+      again.send(change(2));
+      again.send(change(3));
+      await waitFor(() => changes.length === 3, 'three changes');
+      expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
+      expect(errors[0]).to.be.instanceOf(ProtocolError);
+      expect(errors[0]?.message).to.equal('seq gap: expected 2, got 3');
+    });
+  });
+
+  describe('resync', () => {
+    it('is emitted for a resync frame, and changes continue after its toSeq', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      const changes = record(client, 'statusChange');
+      const resyncs = record(client, 'resync');
+      await client.connect();
+      const conn = await server.connection(0);
+
+      conn.send(change(1));
+      conn.send({ type: 'resync', data: { fromSeq: 1, toSeq: 5 } });
+      conn.send(change(6));
+
+      await waitFor(() => changes.length === 2, 'two changes');
+      expect(resyncs).to.deep.equal([{ fromSeq: 1, toSeq: 5 }]);
+      expect(changes.map((c) => c.seq)).to.deep.equal([1, 6]);
+      expect(server.connections).to.have.length(1);
+    });
+
+    it('is emitted when the welcome resumes below the client lastSeq, and adopts it', async () => {
+      const server = await h.server({ welcomeSeq: () => 3 });
+      const client = h.client({ urls: [server.url], lastSeq: 10 });
+      const changes = record(client, 'statusChange');
+      const resyncs = record(client, 'resync');
+      await client.connect();
+
+      (await server.connection(0)).send(change(4));
+
+      await waitFor(() => changes.length === 1, 'the change after the reset');
+      expect(resyncs).to.deep.equal([{ fromSeq: 3, toSeq: 10 }]);
+      expect(client.lastSeq).to.equal(4);
+    });
+  });
+
+  describe('error', () => {
+    it('is emitted for an invalid frame, and the connection stays usable', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      const errors = record(client, 'error');
+      const changes = record(client, 'statusChange');
+      await client.connect();
+      const conn = await server.connection(0);
+
+      conn.sendRaw('{"type":"status_change","seq":"one"}');
+      conn.sendRaw('not json');
+      conn.send(change(1));
+
+      await waitFor(() => changes.length === 1, 'the valid change');
+      expect(errors).to.have.length(2);
+      expect(errors.every((e) => e instanceof ProtocolError && e.code === 'PROTOCOL')).to.equal(
+        true,
+      );
+      expect(errors[0]?.message).to.match(/invalid frame: seq: /);
+      expect(server.connections).to.have.length(1);
+    });
+
+    it('is emitted for an error frame that answers no pending request', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      const errors = record(client, 'error');
+      await client.connect();
+
+      (await server.connection(0)).send({
+        type: 'error',
+        code: 'RATE_LIMITED',
+        message: 'too many messages; slow down',
+      });
+
+      await waitFor(() => errors.length === 1, 'the error');
+      expect(errors[0]).to.include({ code: 'RATE_LIMITED', retryable: true });
+    });
+  });
+
+  describe('presence', () => {
+    it('is emitted with the frame data', async () => {
+      const server = await h.server();
+      const client = h.client({ urls: [server.url] });
+      const presence = record(client, 'presence');
+      await client.connect();
+      const data = { clientId: 'E003', online: true, serverId: 'serverA' };
+
+      (await server.connection(0)).send({ type: 'presence', data });
+
+      await waitFor(() => presence.length === 1, 'presence');
+      expect(presence[0]).to.deep.equal(data);
+    });
+  });
+});
