@@ -27,6 +27,9 @@ import { deliverRouted } from './deliver.js';
 import { connectCommand, disconnectCommand, heartbeatMessage } from './commands.js';
 import { handleSocket } from './socket.js';
 
+/** How often silent sockets are pinged; one missing an answer by the next round is dropped. */
+const PING_INTERVAL_MS = 30_000;
+
 export interface SocketServerDeps {
   amqp: AmqpConnection;
   /** Signs what the server publishes and verifies what is routed to it. */
@@ -85,6 +88,9 @@ export function createSocketServer(
   let closing = false;
   let consumerTag: string | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
+  let liveness: NodeJS.Timeout | undefined;
+  /** Sockets that showed life (any frame or pong) since the last ping round. */
+  const alive = new WeakSet<WebSocket>();
   const reports = new Set<Promise<void>>();
 
   const publisher = new ManagedChannel({
@@ -166,6 +172,9 @@ export function createSocketServer(
       return refuse(403, 'Forbidden');
     }
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      alive.add(ws);
+      ws.on('pong', () => alive.add(ws));
+      ws.on('message', () => alive.add(ws));
       handleSocket(ws, {
         config,
         log,
@@ -196,11 +205,22 @@ export function createSocketServer(
       });
       sendHeartbeat();
       heartbeat = setInterval(sendHeartbeat, config.heartbeatIntervalMs);
+      // A peer that vanished without closing (NAT timeout, sleeping laptop) never answers a
+      // ping; browsers answer them by themselves, so this needs nothing from clients.
+      liveness = setInterval(() => {
+        for (const ws of wss.clients) {
+          if (alive.has(ws)) {
+            alive.delete(ws);
+            ws.ping();
+          } else ws.terminate();
+        }
+      }, PING_INTERVAL_MS);
       log.info({ port: (http.address() as AddressInfo).port }, 'socket server listening');
     },
     close: once(async () => {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(liveness);
       log.info({ clients: sessions.size }, 'draining');
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // Tell every client to go elsewhere; each close reports a disconnect. Wait for confirms.

@@ -79,7 +79,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       });
       return;
     }
-    if (!session.allow()) return;
+    if (!session.allow(text === undefined ? undefined : idOf(text))) return;
     if (text === undefined) {
       metrics.framesIn.inc({ type: 'invalid' });
       return session.error('INVALID_MESSAGE', undefined, 'binary frames are not accepted');
