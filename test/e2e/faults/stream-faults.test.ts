@@ -7,7 +7,9 @@ import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { REDIS_URL, rawRedis } from '../../helpers/env.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
-import { TestClient } from '../../helpers/ws-client.js';
+import WebSocket from 'ws';
+import { ExamRelayClient } from '../../../src/client/index.js';
+import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges, type StreamResult } from '../../helpers/fault-stream.js';
 
 const COUNT = 1000;
@@ -49,12 +51,17 @@ describe('faults during a stream of 1,000 status changes', function () {
   }
 
   /** Every acked id reached the examinee exactly once, in seq order, and Redis agrees. */
-  async function expectNothingLost(fault: string, examinee: TestClient, stream: StreamResult) {
-    const mine = (f: { type: string; id?: unknown }) =>
-      f.type === 'status_change' && stream.statusOf.has(String(f.id));
-    await examinee.count(mine, stream.acked.size, 30_000).catch(() => undefined);
+  async function expectNothingLost(fault: string, frames: () => Frame[], stream: StreamResult) {
+    const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
+    for (
+      let waited = 0;
+      frames().filter(mine).length < stream.acked.size && waited < 30_000;
+      waited += 50
+    ) {
+      await sleep(50);
+    }
     await sleep(300); // anything duplicated would arrive now
-    const verdict = classify(examinee.frames, stream);
+    const verdict = classify(frames(), stream);
     report(fault, stream, verdict);
     expect(stream.acked.size).to.equal(COUNT);
     expect(verdict.lost, 'lost').to.deep.equal([]);
@@ -84,7 +91,53 @@ describe('faults during a stream of 1,000 status changes', function () {
       },
     });
     expect(struck).to.equal(true);
-    await expectNothingLost('SIGKILL state manager', examinee, stream);
+    await expectNothingLost('SIGKILL state manager', () => examinee.frames, stream);
+  });
+
+  it("loses nothing when the examinee's socket server is SIGKILLed (the client fails over and resumes)", async () => {
+    cluster = await Cluster.start({ env: ENV });
+    const supervisor = await TestClient.login(
+      cluster.port('serverB'),
+      await cluster.token('S001', 'supervisor'),
+    );
+    clients.push(supervisor);
+    const examinee = new ExamRelayClient({
+      urls: [
+        `ws://127.0.0.1:${cluster.port('serverA')}/ws`,
+        `ws://127.0.0.1:${cluster.port('serverB')}/ws`,
+      ],
+      token: () => cluster.token('E001', 'examinee'),
+      WebSocket,
+      backoff: { baseMs: 50, capMs: 500 },
+    });
+    const received: Frame[] = [];
+    examinee.on('statusChange', (c) => received.push({ type: 'status_change', ...c }));
+    const welcomes: string[] = [];
+    examinee.on('welcome', (w) => welcomes.push(w.serverId));
+    await examinee.connect();
+    try {
+      const routeKey = `${cluster.namespace}:client:E001:route`;
+      for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== 'serverA'; i++) {
+        if (i > 500) throw new Error('E001 never routed');
+        await sleep(20);
+      }
+      let struck = false;
+      const stream = await streamChanges(supervisor, {
+        count: COUNT,
+        targetExamineeId: 'E001',
+        prefix: 'kill-server',
+        onAcked: (n) => {
+          if (n < 300 || struck) return;
+          struck = true;
+          void cluster.servers.get('serverA')?.process.stop('SIGKILL');
+        },
+      });
+      expect(struck).to.equal(true);
+      await expectNothingLost('SIGKILL examinee server', () => received, stream);
+      expect(welcomes).to.deep.equal(['serverA', 'serverB']);
+    } finally {
+      examinee.close();
+    }
   });
 
   it('loses nothing when RabbitMQ stops and starts mid-stream', async () => {
@@ -104,7 +157,7 @@ describe('faults during a stream of 1,000 status changes', function () {
       },
     });
     expect(struck).to.equal(true);
-    await expectNothingLost('rabbitmq stop_app/start_app', examinee, stream);
+    await expectNothingLost('rabbitmq stop_app/start_app', () => examinee.frames, stream);
   });
 
   it("loses nothing when the state manager's Redis connection is cut, then stalled", async () => {
@@ -135,7 +188,7 @@ describe('faults during a stream of 1,000 status changes', function () {
         },
       });
       expect(struck).to.deep.equal(['cut', 'stall']);
-      await expectNothingLost('redis cut + stall', examinee, stream);
+      await expectNothingLost('redis cut + stall', () => examinee.frames, stream);
     } finally {
       await proxy.close();
     }
