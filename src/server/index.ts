@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
 import { consume } from '../shared/amqp/consumer.js';
+import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
@@ -82,6 +83,7 @@ export function createSocketServer(
   const { serverId } = config;
   const log = deps.logger.child({ module: 'server', serverId });
   const metrics = deps.metrics ?? createServerMetrics();
+  const stopCountingReconnects = countReconnects(metrics.registry, deps.amqp, deps.redis);
   const names = deps.topology.names;
   const sessions = new SessionRegistry();
   const history = new History(deps.redis, deps.keys);
@@ -218,6 +220,7 @@ export function createSocketServer(
       log.info({ port: (http.address() as AddressInfo).port }, 'socket server listening');
     },
     close: once(async () => {
+      stopCountingReconnects();
       closing = true;
       clearInterval(heartbeat);
       clearInterval(liveness);

@@ -5,6 +5,7 @@ import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
 import { consume, type Delivery } from '../shared/amqp/consumer.js';
 import { backoff, sleep } from '../shared/backoff.js';
+import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once } from '../shared/lifecycle.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { isTransientRedisError } from '../shared/redis/errors.js';
@@ -70,6 +71,7 @@ export function createStateManager(
   const id = `sm-${randomUUID().slice(0, 8)}`;
   const log = deps.logger.child({ module: 'state-manager', stateManagerId: id });
   const metrics = deps.metrics ?? createStateManagerMetrics();
+  const stopCountingReconnects = countReconnects(metrics.registry, deps.amqp, deps.redis);
   const names = deps.topology.names;
   const store = new StateStore(deps.redis, deps.keys, {
     retentionSeconds: config.retentionSeconds,
@@ -195,6 +197,7 @@ export function createStateManager(
       log.info({ queue: names.statusQueue, prefetch: config.prefetch }, 'state manager consuming');
     },
     close: once(async () => {
+      stopCountingReconnects();
       log.info({ inFlight: inFlight.size }, 'state manager closing');
       // Stop taking work, then let what we hold finish (ack) before the channels close; a
       // handler stuck retrying is aborted and its message returns to the queue unacked.

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
+import { freePort } from '../../helpers/processes.js';
 import { REDIS_URL, rawRedis } from '../../helpers/env.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
 import WebSocket from 'ws';
@@ -166,7 +167,11 @@ describe('faults during a stream of 1,000 status changes', function () {
     await proxy.start();
     try {
       cluster = await Cluster.start({ stateManagers: 0, env: ENV });
-      await cluster.startStateManager({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
+      const metricsPort = await freePort();
+      await cluster.startStateManager({
+        REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+        METRICS_PORT: String(metricsPort),
+      });
       const { examinee, supervisor } = await participants();
       const struck: string[] = [];
       const stream = await streamChanges(supervisor, {
@@ -189,6 +194,9 @@ describe('faults during a stream of 1,000 status changes', function () {
       });
       expect(struck).to.deep.equal(['cut', 'stall']);
       await expectNothingLost('redis cut + stall', () => examinee.frames, stream);
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const reconnects = /^exam_relay_reconnects_total\{service="redis"\} (\d+)/m.exec(metrics);
+      expect(Number(reconnects?.[1] ?? 0), 'redis reconnects counted').to.be.at.least(1);
     } finally {
       await proxy.close();
     }
