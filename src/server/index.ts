@@ -167,7 +167,7 @@ export function createSocketServer(
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if ((req.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'Not Found');
-    if (closing) return refuse(503, 'Service Unavailable');
+    if (!ready()) return refuse(503, 'Service Unavailable');
     if (wss.clients.size >= config.maxConnections) return refuse(503, 'Service Unavailable');
     const origin = req.headers.origin;
     if (config.allowedOrigins.length > 0 && (!origin || !config.allowedOrigins.includes(origin))) {
@@ -195,9 +195,8 @@ export function createSocketServer(
     port: () => (http.address() as AddressInfo | null)?.port ?? config.port,
     ready,
     async start() {
-      publisher.start();
-      consumer.start();
-      await Promise.all([publisher.ready(), consumer.ready()]);
+      // Listen first, so /healthz and /readyz answer while the queue is still being claimed
+      // (RESOURCE_LOCKED retries); sockets are refused until the server is ready.
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(config.port, config.host ?? '0.0.0.0', () => {
@@ -205,6 +204,9 @@ export function createSocketServer(
           resolve();
         });
       });
+      publisher.start();
+      consumer.start();
+      await Promise.all([publisher.ready(), consumer.ready()]);
       sendHeartbeat();
       heartbeat = setInterval(sendHeartbeat, config.heartbeatIntervalMs);
       // A peer that vanished without closing (NAT timeout, sleeping laptop) never answers a

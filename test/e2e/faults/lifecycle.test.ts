@@ -5,7 +5,7 @@ import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { AMQP_URL, rawRedis } from '../../helpers/env.js';
-import { TEST_SECRET } from '../../helpers/processes.js';
+import { TEST_SECRET, freePort, startRole, waitForHttp } from '../../helpers/processes.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges } from '../../helpers/fault-stream.js';
 import { BusSigner } from '../../../src/shared/bus-signature.js';
@@ -83,6 +83,45 @@ describe('server lifecycle and poison messages', function () {
       );
       // The socket survived the pause: its server's heartbeat restores the route.
       await until('route restored', routedTo('E001', 'serverA'));
+    });
+  });
+
+  describe('a server restarted while the broker still holds its queue', () => {
+    it('retries RESOURCE_LOCKED with backoff, then serves, and replays what was routed meanwhile', async () => {
+      const old = cluster.servers.get('serverA');
+      const examinee = await login('serverA', 'E001', 'examinee');
+      const supervisor = await login('serverB', 'S001', 'supervisor');
+      await until('route', routedTo('E001', 'serverA'));
+      // The old process hangs: its connection (and so its exclusive queue) lingers.
+      old?.process.child.kill('SIGSTOP');
+      const port = await freePort();
+      const replacement = startRole(
+        'serverA',
+        ['server', '--id', 'serverA', '--port', String(port)],
+        cluster.env(),
+      );
+      try {
+        await replacement.waitForLog(
+          (l) => l.msg === 'channel setup failed' && /RESOURCE_LOCKED|405/.test(String(l.err)),
+        );
+        expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(503);
+        // Routed now, this lands in the old, locked queue and dies with it.
+        supervisor.send({
+          type: 'status_change',
+          id: 'locked-1',
+          data: { targetExamineeId: 'E001', status: 'PAUSED' },
+        });
+        await supervisor.next((f) => f.type === 'ack' && f.id === 'locked-1');
+        await old?.process.stop('SIGKILL');
+        await examinee.closed;
+        await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+        const back = await TestClient.login(port, await cluster.token('E001', 'examinee'), 0);
+        clients.push(back);
+        const frame = await back.next((f) => f.type === 'status_change' && f.id === 'locked-1');
+        expect(frame.data).to.include({ status: 'PAUSED' });
+      } finally {
+        await replacement.stop();
+      }
     });
   });
 
