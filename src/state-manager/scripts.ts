@@ -1,3 +1,5 @@
+import { Script } from '../shared/redis/script.js';
+
 /**
  * Lua scripts that make each state change one atomic, idempotent Redis step. ioredis resends
  * commands that were in flight when a connection dropped, and the broker redelivers what we
@@ -16,7 +18,7 @@
  * Returns { 'NEW', seqs, serverId_1 .. serverId_n } or, when the request was applied before,
  * { 'DUP', seqs, ackJson } as first stored; seqs is "clientId:seq,clientId:seq,…".
  */
-export const APPLY_STATUS_CHANGE = `
+export const APPLY_STATUS_CHANGE = new Script(`
 local request = KEYS[1]
 local existing = redis.call('HMGET', request, 'seqs', 'ack')
 if existing[1] then
@@ -72,21 +74,21 @@ redis.call('EXPIRE', request, tonumber(ARGV[1]))
 local result = { 'NEW', seqs }
 for i = 1, n do result[2 + i] = routes[i] end
 return result
-`;
+`);
 
 /**
  * Registers a connection. KEYS: route, serverConnections, examMembers, seq, servers.
  * ARGV: serverId, connId, timestamp, clientId, connectionField, role, examId.
  * Returns the client's latest seq.
  */
-export const CONNECT = `
+export const CONNECT = new Script(`
 redis.call('HSET', KEYS[1], 'serverId', ARGV[1], 'lastConnection', ARGV[3], 'connId', ARGV[2],
   'role', ARGV[6], 'examId', ARGV[7])
 redis.call('HSET', KEYS[2], ARGV[5], ARGV[3], 'status', 'ACTIVE', 'lastSync', ARGV[3])
 redis.call('SADD', KEYS[3], ARGV[4])
 redis.call('SADD', KEYS[5], ARGV[1])
 return tonumber(redis.call('GET', KEYS[4]) or '0')
-`;
+`);
 
 /**
  * Removes a connection: the server's field always (the server reports a client's last socket
@@ -94,7 +96,7 @@ return tonumber(redis.call('GET', KEYS[4]) or '0')
  * elsewhere first). KEYS: route, serverConnections. ARGV: connId, connectionField.
  * Returns { role, examId } of the removed route (the client went offline), or an empty list.
  */
-export const DISCONNECT = `
+export const DISCONNECT = new Script(`
 redis.call('HDEL', KEYS[2], ARGV[2])
 local route = redis.call('HMGET', KEYS[1], 'connId', 'role', 'examId')
 if route[1] == ARGV[1] then
@@ -102,14 +104,14 @@ if route[1] == ARGV[1] then
   return { route[2] or '', route[3] or '' }
 end
 return {}
-`;
+`);
 
 /**
  * Removes a client's route if it still points at the given server.
  * KEYS: route, serverConnections. ARGV: serverId, connectionField.
  * Returns { role, examId } of the removed route, or an empty list.
  */
-export const DROP_ROUTE_ON_SERVER = `
+export const DROP_ROUTE_ON_SERVER = new Script(`
 redis.call('HDEL', KEYS[2], ARGV[2])
 local route = redis.call('HMGET', KEYS[1], 'serverId', 'role', 'examId')
 if route[1] == ARGV[1] then
@@ -117,7 +119,7 @@ if route[1] == ARGV[1] then
   return { route[2] or '', route[3] or '' }
 end
 return {}
-`;
+`);
 
 /**
  * Records a heartbeat and adds connections the server reports that Redis lacks (with a
@@ -125,7 +127,7 @@ return {}
  * route, seq. ARGV: serverId, now, takenAt, then per missing client: connectionField.
  * Returns each missing client's latest seq, so its server can catch it up.
  */
-export const HEARTBEAT = `
+export const HEARTBEAT = new Script(`
 redis.call('HSET', KEYS[1], 'status', 'ACTIVE', 'lastSync', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 local seqs = {}
@@ -138,16 +140,16 @@ for j = 1, (#KEYS - 2) / 2 do
   seqs[j] = tonumber(redis.call('GET', KEYS[2 + j * 2]) or '0')
 end
 return seqs
-`;
+`);
 
 /**
  * Marks a server DOWN if its last heartbeat is older than the cutoff. KEYS: serverConnections.
  * ARGV: cutoff ISO time. Returns 1 when it changed the server to DOWN.
  */
-export const MARK_DOWN_IF_SILENT = `
+export const MARK_DOWN_IF_SILENT = new Script(`
 local s = redis.call('HMGET', KEYS[1], 'status', 'lastSync')
 if s[1] == 'DOWN' then return 0 end
 if s[2] and s[2] >= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'DOWN')
 return 1
-`;
+`);

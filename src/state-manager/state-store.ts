@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
+import type { Script } from '../shared/redis/script.js';
 import { connectionField } from '../shared/redis/keys.js';
 import type { Role, StatusChangeData } from '../protocol/index.js';
 import { statusChangeDataFor, statusChangeFrameParts } from '../protocol/index.js';
@@ -65,6 +66,11 @@ export class StateStore {
     private readonly options: StoreOptions,
   ) {}
 
+  /** Runs a script with its first `numKeys` arguments as keys, the rest as arguments. */
+  private run(script: Script, numKeys: number, ...rest: (string | number)[]): Promise<unknown> {
+    return script.run(this.redis, rest.slice(0, numKeys).map(String), rest.slice(numKeys));
+  }
+
   /** Examinees a change targets (all of the exam, or one if it belongs to it) and supervisors. */
   async audience(
     examId: string,
@@ -117,7 +123,7 @@ export class StateStore {
     }
     for (const e of examinees) keys.push(k.examineeStatus(e));
 
-    const reply = (await this.redis.eval(
+    const reply = (await this.run(
       APPLY_STATUS_CHANGE,
       keys.length,
       ...keys,
@@ -162,7 +168,7 @@ export class StateStore {
   }): Promise<number> {
     const k = this.keys;
     const members = c.role === 'examinee' ? k.examExaminees(c.examId) : k.examSupervisors(c.examId);
-    const seq = await this.redis.eval(
+    const seq = await this.run(
       CONNECT,
       5,
       k.clientRoute(c.clientId),
@@ -187,7 +193,7 @@ export class StateStore {
     connId: string;
     serverId: string;
   }): Promise<Offline | undefined> {
-    const removed = await this.redis.eval(
+    const removed = await this.run(
       DISCONNECT,
       2,
       this.keys.clientRoute(c.clientId),
@@ -200,7 +206,7 @@ export class StateStore {
 
   /** Removes a client's route if it points at `serverId`; returns who went offline. */
   async dropRoute(clientId: string, serverId: string): Promise<Offline | undefined> {
-    const removed = await this.redis.eval(
+    const removed = await this.run(
       DROP_ROUTE_ON_SERVER,
       2,
       this.keys.clientRoute(clientId),
@@ -248,7 +254,7 @@ export class StateStore {
       if (!reported.has(clientId) && value < takenAt) stale.push(clientId);
     }
     const missing = connections.filter((id) => !known.has(id));
-    const seqs = (await this.redis.eval(
+    const seqs = (await this.run(
       HEARTBEAT,
       2 + missing.length * 2,
       k.serverConnections(serverId),
@@ -272,7 +278,7 @@ export class StateStore {
     const servers = await this.redis.smembers(k.servers());
     const down: { serverId: string; offline: Offline[] }[] = [];
     for (const serverId of servers) {
-      const changed = await this.redis.eval(
+      const changed = await this.run(
         MARK_DOWN_IF_SILENT,
         1,
         k.serverConnections(serverId),

@@ -30,6 +30,8 @@ export function createRedis({
   const redis = new Redis(url, {
     connectionName: name.replace(/[^A-Za-z0-9_:.-]/g, '_'),
     enableOfflineQueue: false,
+    // Commands issued in the same tick (concurrent handlers) go out in one write.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
     lazyConnect: true,
