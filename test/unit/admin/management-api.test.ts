@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { defaultManagementUrl, toStats, vhostOf } from '../../../src/admin/management-api.js';
+
+describe('admin/management-api', () => {
+  describe('#defaultManagementUrl', () => {
+    it('points at port 15672 of the broker host with its credentials', () => {
+      expect(defaultManagementUrl('amqp://guest:guest@127.0.0.1:5672')).to.equal(
+        'http://guest:guest@127.0.0.1:15672',
+      );
+      expect(defaultManagementUrl('amqp://u:p%40ss@rabbit.internal/vh')).to.equal(
+        'http://u:p%40ss@rabbit.internal:15672',
+      );
+    });
+
+    it('uses https on 15671 for amqps and guest when the URL has no user', () => {
+      expect(defaultManagementUrl('amqps://broker')).to.equal('https://guest:guest@broker:15671');
+    });
+
+    it('gives undefined for a URL it cannot read', () => {
+      expect(defaultManagementUrl('not a url')).to.equal(undefined);
+    });
+  });
+
+  describe('#vhostOf', () => {
+    it('reads the vhost from the path, / when there is none', () => {
+      expect(vhostOf('amqp://h:5672')).to.equal('/');
+      expect(vhostOf('amqp://h:5672/exam%2Fprod')).to.equal('exam/prod');
+    });
+  });
+
+  describe('#toStats', () => {
+    it('reads depth, consumers and rates', () => {
+      expect(
+        toStats({
+          name: 'q',
+          messages: 3,
+          consumers: 1,
+          message_stats: {
+            publish_details: { rate: 2.5 },
+            deliver_get_details: { rate: 2 },
+            ack_details: { rate: 1.5 },
+          },
+        }),
+      ).to.deep.equal({
+        messages: 3,
+        consumers: 1,
+        publishRate: 2.5,
+        deliverRate: 2,
+        ackRate: 1.5,
+      });
+    });
+
+    it('gives zero rates to a queue without traffic and null for unknown figures', () => {
+      expect(toStats({ name: 'q' })).to.deep.equal({
+        messages: null,
+        consumers: null,
+        publishRate: 0,
+        deliverRate: 0,
+        ackRate: 0,
+      });
+    });
+  });
+});
