@@ -1,12 +1,45 @@
 import type { Config } from '../shared/config.js';
+import { requireSecret } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { openConnections } from '../shared/runtime.js';
+import { loadTopologyFile } from '../topology/load.js';
+import { createAdmin } from './index.js';
+import { defaultManagementUrl, vhostOf } from './management-api.js';
 
-/** Placeholder until the admin UI lands: nothing to run yet. */
+/** Runs the admin UI and API until it is closed. Returns its closer. */
 export async function runAdmin(
-  _config: Config,
+  config: Config,
   logger: Logger,
   options: { port: number },
 ): Promise<{ close(): Promise<void> }> {
-  logger.warn({ port: options.port }, 'admin UI not built yet');
-  return { close: async () => undefined };
+  const adminToken = requireSecret(config, 'ADMIN_TOKEN');
+  const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
+  const connections = await openConnections(config, logger, 'admin');
+  // The config has no RABBITMQ_MANAGEMENT_URL yet: the management API is assumed on the
+  // broker's host with its credentials; when it does not answer, the page says so.
+  const managementUrl = defaultManagementUrl(config.AMQP_URL);
+  const admin = createAdmin(
+    { ...connections, topology, logger },
+    {
+      port: options.port,
+      adminToken,
+      ...(managementUrl !== undefined ? { managementUrl } : {}),
+      vhost: vhostOf(config.AMQP_URL),
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+    },
+  );
+  try {
+    await admin.start();
+  } catch (err) {
+    await admin.close().catch(() => undefined);
+    await connections.close();
+    throw err;
+  }
+  return {
+    async close() {
+      await admin.close();
+      await connections.close();
+    },
+  };
 }
