@@ -6,6 +6,7 @@ const ManagementQueue = z.object({
   name: z.string(),
   messages: z.number().optional(),
   consumers: z.number().optional(),
+  consumer_details: z.array(z.unknown()).optional(),
   exclusive: z.boolean().optional(),
   message_stats: z
     .object({
@@ -103,7 +104,8 @@ export function toStats(queue: z.infer<typeof ManagementQueue>): ManagementQueue
   const stats = queue.message_stats;
   return {
     messages: queue.messages ?? null,
-    consumers: queue.consumers ?? null,
+    // `consumers` is refreshed with the statistics (every 5 s); the consumer list is current.
+    consumers: queue.consumer_details?.length ?? queue.consumers ?? null,
     // The API leaves message_stats out for a queue that has had no traffic yet.
     publishRate: stats?.publish_details?.rate ?? 0,
     deliverRate: stats?.deliver_get_details?.rate ?? 0,

@@ -111,7 +111,7 @@ function renderExam(view) {
   fill($('exam-summary'), [
     el('strong', { text: view.examId }),
     ': ' + s.examinees + ' examinee' + (s.examinees === 1 ? '' : 's') + ', ' + s.online + ' online ',
-    ...Object.keys(s.byStatus).sort().map((k) => pill(k + ' ' + s.byStatus[k], '', k)),
+    ...Object.keys(s.byStatus).sort().map((k) => pill((k === 'NONE' ? 'no status' : k) + ' ' + s.byStatus[k], '', k)),
   ]);
   fill(
     document.querySelector('#exam-table tbody'),

@@ -50,6 +50,10 @@ describe('admin/management-api', () => {
       });
     });
 
+    it('counts consumers from the consumer list, which is current', () => {
+      expect(toStats({ name: 'q', consumers: 0, consumer_details: [{}] }).consumers).to.equal(1);
+    });
+
     it('gives zero rates to a queue without traffic and null for unknown figures', () => {
       expect(toStats({ name: 'q' })).to.deep.equal({
         messages: null,
