@@ -4,6 +4,7 @@ import type { AmqpConnection } from '../shared/amqp/connection.js';
 import type { ManagedChannel } from '../shared/amqp/channel.js';
 import { TopologyError, UnavailableError } from '../shared/errors.js';
 import { sleep } from '../shared/backoff.js';
+import { SIGNATURE_HEADER } from '../shared/bus-signature.js';
 import type { Names } from '../topology/names.js';
 import { NotFoundError } from './errors.js';
 import { readDeadLetter, type DeadLetter } from './dead-letter-message.js';
@@ -32,6 +33,19 @@ export interface DeadLetterActionResult {
 
 /** Which messages an action applies to. */
 export type Selection = { ids: string[] } | { all: true };
+
+/**
+ * A replay carries the original `x-relay-signature`: the signature covers the body only, so
+ * a message a socket server signed is accepted again. The admin never signs anything itself:
+ * that would launder a forged message that was dead-lettered for its bad signature.
+ */
+function replayHeaders(message: GetMessage, id: string): Record<string, unknown> {
+  const signature: unknown = message.properties.headers?.[SIGNATURE_HEADER];
+  return {
+    'x-relay-replayed-from': id,
+    ...(signature !== undefined ? { [SIGNATURE_HEADER]: signature } : {}),
+  };
+}
 
 const NOT_ACKED = 'the dead-letter channel closed before the ack, so it is still in the DLQ';
 
@@ -106,7 +120,7 @@ export class DeadLetterQueue {
             mandatory: true,
             contentType:
               (message.properties.contentType as string | undefined) ?? 'application/json',
-            headers: { 'x-relay-replayed-from': letter.id },
+            headers: replayHeaders(message, letter.id),
           }),
         ),
       );

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../shared/logger.js';
 import { RelayError, UnavailableError } from '../shared/errors.js';
+import { healthHandler } from '../shared/health-http.js';
 import { AUTH_CHALLENGE } from './auth.js';
 import { BadRequestError, ForbiddenError, NotFoundError } from './errors.js';
 import type { AdminMetrics } from './metrics.js';
@@ -61,6 +62,7 @@ const SECURITY_HEADERS = {
 export function createAdminHttp(deps: AdminHttpDeps): Server {
   const log = deps.logger;
   const routes = deps.routes.map((route) => ({ route, ...compile(route.path) }));
+  const health = healthHandler({ ready: deps.ready, registry: deps.metrics.registry });
 
   return createServer((req, res) => {
     const started = performance.now();
@@ -83,7 +85,7 @@ export function createAdminHttp(deps: AdminHttpDeps): Server {
 
     if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
       label = path;
-      return void open(path, req, res, deps);
+      return health(req, res);
     }
     if (!deps.authenticate(req.headers.authorization)) {
       label = 'unauthorized';
@@ -156,23 +158,6 @@ export function createAdminHttp(deps: AdminHttpDeps): Server {
       'cache-control': 'no-store',
     });
     res.end(JSON.stringify(result));
-  }
-}
-
-function open(path: string, req: IncomingMessage, res: ServerResponse, deps: AdminHttpDeps): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-  if (path === '/healthz') {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-  } else if (path === '/readyz') {
-    const ready = deps.ready();
-    res
-      .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-      .end(ready ? 'ready\n' : 'not ready\n');
-  } else {
-    deps.metrics.registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
   }
 }
 

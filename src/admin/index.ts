@@ -7,6 +7,7 @@ import { ManagedChannel } from '../shared/amqp/channel.js';
 import { UnavailableError } from '../shared/errors.js';
 import { once } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
+import { countReconnects } from '../shared/reconnect-metrics.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import type { Topology } from '../topology/load.js';
 import { createAuthenticator } from './auth.js';
@@ -73,6 +74,7 @@ export interface Admin {
 export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
   const log = deps.logger.child({ module: 'admin' });
   const metrics = deps.metrics ?? createAdminMetrics();
+  let stopCounting: (() => void) | undefined;
   const names = deps.topology.names;
   const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 5000;
   const vhost = config.vhost ?? '/';
@@ -175,6 +177,7 @@ export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
     port: () => (http.address() as AddressInfo | null)?.port ?? config.port,
     ready,
     async start() {
+      stopCounting = countReconnects(metrics.registry, deps.amqp, deps.redis);
       publisher.start();
       syncState.start();
       // Without the topology (e.g. not declared yet) the listener's setup keeps retrying; the
@@ -207,6 +210,7 @@ export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
       await deadLetters.drain();
       await syncState.close();
       await publisher.close();
+      stopCounting?.();
       log.info('admin closed');
     }),
   };

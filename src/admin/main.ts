@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import { openConnections } from '../shared/runtime.js';
 import { loadTopologyFile } from '../topology/load.js';
 import { createAdmin } from './index.js';
-import { defaultManagementUrl, vhostOf } from './management-api.js';
+import { vhostOf } from './management-api.js';
 
 /** Runs the admin UI and API until it is closed. Returns its closer. */
 export async function runAdmin(
@@ -15,15 +15,13 @@ export async function runAdmin(
   const adminToken = requireSecret(config, 'ADMIN_TOKEN');
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, 'admin');
-  // The config has no RABBITMQ_MANAGEMENT_URL yet: the management API is assumed on the
-  // broker's host with its credentials; when it does not answer, the page says so.
-  const managementUrl = defaultManagementUrl(config.AMQP_URL);
   const admin = createAdmin(
     { ...connections, topology, logger },
     {
       port: options.port,
       adminToken,
-      ...(managementUrl !== undefined ? { managementUrl } : {}),
+      // Used when reachable (message rates, binding checks); when not, the page says so.
+      managementUrl: config.RABBITMQ_MANAGEMENT_URL,
       vhost: vhostOf(config.AMQP_URL),
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,

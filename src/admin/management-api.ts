@@ -113,23 +113,6 @@ export function toStats(queue: z.infer<typeof ManagementQueue>): ManagementQueue
   };
 }
 
-/**
- * The management API of the broker at `amqpUrl`: same host and credentials, port 15672
- * (15671 for amqps). `http://guest:guest@127.0.0.1:15672` for the default AMQP_URL.
- */
-export function defaultManagementUrl(amqpUrl: string): string | undefined {
-  try {
-    const amqp = new URL(amqpUrl);
-    const tls = amqp.protocol === 'amqps:';
-    const url = new URL(`${tls ? 'https' : 'http'}://${amqp.hostname}:${tls ? 15671 : 15672}`);
-    url.username = amqp.username || 'guest';
-    url.password = amqp.password || 'guest';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return undefined;
-  }
-}
-
 /** The vhost amqplib connects to for this URL (the path, `/` when empty). */
 export function vhostOf(amqpUrl: string): string {
   try {

@@ -11,6 +11,7 @@ import { AMQP_URL } from '../helpers/env.js';
 import {
   ROOT,
   TEST_ADMIN_TOKEN,
+  TEST_SECRET,
   freePort,
   startRole,
   waitForHttp,
@@ -19,6 +20,7 @@ import {
 import { TestClient } from '../helpers/ws-client.js';
 import { launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
 import { loadTopologyFile } from '../../src/topology/load.js';
+import { BusSigner } from '../../src/shared/bus-signature.js';
 
 const REASON = 'parked by the e2e test';
 
@@ -101,9 +103,13 @@ describe('admin page (e2e)', function () {
     const connection = await amqp.connect(AMQP_URL);
     try {
       const channel = await connection.createConfirmChannel();
-      // Refused by the state manager: dead-lettered with x-relay-reason.
-      channel.publish(names.statusExchange, names.statusRoutingKey, Buffer.from('{"oops'), {
+      // Signed as a socket server signs (the bus key derives from AUTH_SECRET).
+      const signer = new BusSigner(TEST_SECRET);
+      // Refused by the state manager, which dead-letters it with x-relay-reason.
+      const invalid = Buffer.from('{"oops');
+      channel.publish(names.statusExchange, names.statusRoutingKey, invalid, {
         persistent: true,
+        headers: signer.headers(invalid),
       });
       // A valid change parked in the DLQ, as if it had failed: replaying it must deliver it.
       const command = {
@@ -122,9 +128,10 @@ describe('admin page (e2e)', function () {
           },
         },
       };
-      channel.publish(names.deadLetterExchange, '', Buffer.from(JSON.stringify(command)), {
+      const body = Buffer.from(JSON.stringify(command));
+      channel.publish(names.deadLetterExchange, '', body, {
         persistent: true,
-        headers: { 'x-relay-reason': REASON },
+        headers: signer.headers(body, { 'x-relay-reason': REASON }),
       });
       await channel.waitForConfirms();
     } finally {

@@ -43,6 +43,9 @@ const change = (requestId: string) => ({
   },
 });
 
+/** Stands for a socket server's signature of the body (only its presence matters here). */
+const SIGNED = 'c2lnbmVkLWJ5LXNlcnZlckI';
+
 describe('admin dead letters', function () {
   this.timeout(20_000);
   let h: AdminHarness;
@@ -88,7 +91,9 @@ describe('admin dead letters', function () {
       'x-relay-reason': 'parked by a test',
     });
     // A poison message requeued until the quorum queue's delivery limit dead-letters it.
-    await h.publish(names.statusExchange, names.statusRoutingKey, change('poison'));
+    await h.publish(names.statusExchange, names.statusRoutingKey, change('poison'), {
+      'x-relay-signature': SIGNED,
+    });
     const ch = await h.model.createChannel();
     for (let i = 0; i < 20; i++) {
       const m = await ch.get(names.statusQueue, { noAck: false });
@@ -191,6 +196,18 @@ describe('admin dead letters', function () {
       expect(after.messages.map((m) => m.id)).to.deep.equal(
         before.messages.filter((m) => m.id !== target.id).map((m) => m.id),
       );
+    });
+
+    it('carries the original signature, and adds none to an unsigned message', async () => {
+      const { messages } = await list();
+      const signed = messages[2] as Letter;
+      const unsigned = messages[3] as Letter;
+      await post('/api/dead-letters/replay', { ids: [signed.id, unsigned.id] });
+      const replayed = await drain(names.statusQueue);
+      expect(replayed.map((m) => m.properties.headers?.['x-relay-signature'])).to.deep.equal([
+        SIGNED,
+        undefined,
+      ]);
     });
 
     it('reports an id that is not in the queue as missing and changes nothing', async () => {

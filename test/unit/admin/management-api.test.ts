@@ -1,26 +1,7 @@
 import { expect } from 'chai';
-import { defaultManagementUrl, toStats, vhostOf } from '../../../src/admin/management-api.js';
+import { toStats, vhostOf } from '../../../src/admin/management-api.js';
 
 describe('admin/management-api', () => {
-  describe('#defaultManagementUrl', () => {
-    it('points at port 15672 of the broker host with its credentials', () => {
-      expect(defaultManagementUrl('amqp://guest:guest@127.0.0.1:5672')).to.equal(
-        'http://guest:guest@127.0.0.1:15672',
-      );
-      expect(defaultManagementUrl('amqp://u:p%40ss@rabbit.internal/vh')).to.equal(
-        'http://u:p%40ss@rabbit.internal:15672',
-      );
-    });
-
-    it('uses https on 15671 for amqps and guest when the URL has no user', () => {
-      expect(defaultManagementUrl('amqps://broker')).to.equal('https://guest:guest@broker:15671');
-    });
-
-    it('gives undefined for a URL it cannot read', () => {
-      expect(defaultManagementUrl('not a url')).to.equal(undefined);
-    });
-  });
-
   describe('#vhostOf', () => {
     it('reads the vhost from the path, / when there is none', () => {
       expect(vhostOf('amqp://h:5672')).to.equal('/');
