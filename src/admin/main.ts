@@ -1,12 +1,43 @@
 import type { Config } from '../shared/config.js';
+import { requireSecret } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { openConnections } from '../shared/runtime.js';
+import { loadTopologyFile } from '../topology/load.js';
+import { createAdmin } from './index.js';
+import { vhostOf } from './management-api.js';
 
-/** Placeholder until the admin UI lands: nothing to run yet. */
+/** Runs the admin UI and API until it is closed. Returns its closer. */
 export async function runAdmin(
-  _config: Config,
+  config: Config,
   logger: Logger,
   options: { port: number },
 ): Promise<{ close(): Promise<void> }> {
-  logger.warn({ port: options.port }, 'admin UI not built yet');
-  return { close: async () => undefined };
+  const adminToken = requireSecret(config, 'ADMIN_TOKEN');
+  const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
+  const connections = await openConnections(config, logger, 'admin');
+  const admin = createAdmin(
+    { ...connections, topology, logger },
+    {
+      port: options.port,
+      adminToken,
+      // Used when reachable (message rates, binding checks); when not, the page says so.
+      managementUrl: config.RABBITMQ_MANAGEMENT_URL,
+      vhost: vhostOf(config.AMQP_URL),
+      heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
+      confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+    },
+  );
+  try {
+    await admin.start();
+  } catch (err) {
+    await admin.close().catch(() => undefined);
+    await connections.close();
+    throw err;
+  }
+  return {
+    async close() {
+      await admin.close();
+      await connections.close();
+    },
+  };
 }
