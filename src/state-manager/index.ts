@@ -125,7 +125,12 @@ export function createStateManager(
         { reason, deliveryCount: delivery.deliveryCount },
         'bus message refused; dead-lettered',
       );
-      await router.deadLetter(content, reason, { 'x-relay-source-queue': names.statusQueue });
+      // The original signature goes along (unchanged if it was bad), so an operator can replay
+      // a message that was refused by mistake without the admin ever signing anything.
+      await router.deadLetter(content, reason, {
+        'x-relay-source-queue': names.statusQueue,
+        ...pick(properties.headers, SIGNATURE_HEADER),
+      });
       metrics.deadLetters.inc({ reason: parsed ? 'invalid' : 'signature' });
       metrics.messages.inc({ type: 'invalid', result: 'dead_lettered' });
       delivery.ack();
@@ -213,4 +218,8 @@ export function createStateManager(
       await publisher.close();
     }),
   };
+}
+
+function pick(headers: Record<string, unknown> | undefined, name: string): Record<string, unknown> {
+  return headers && name in headers ? { [name]: headers[name] } : {};
 }

@@ -52,6 +52,7 @@ export function startLiveness(
           lastBroadcast = Date.now();
           const timestamp = new Date().toISOString();
           await deps.redis.hset(deps.keys.stateManagers(), deps.id, timestamp);
+          await forgetSilentStateManagers(deps, config.serverDownAfterMs * 10);
           await deps.router.broadcast({
             type: 'sync_state',
             data: { servers: await deps.store.snapshot(), timestamp },
@@ -69,4 +70,14 @@ export function startLiveness(
     await loop;
     await deps.redis.hdel(deps.keys.stateManagers(), deps.id).catch(() => undefined);
   };
+}
+
+/** Drops state managers that stopped heartbeating long ago (killed, never closed cleanly). */
+async function forgetSilentStateManagers(deps: LivenessDeps, olderThanMs: number): Promise<void> {
+  const all = await deps.redis.hgetall(deps.keys.stateManagers());
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+  const silent = Object.entries(all)
+    .filter(([, at]) => at < cutoff)
+    .map(([id]) => id);
+  if (silent.length > 0) await deps.redis.hdel(deps.keys.stateManagers(), ...silent);
 }

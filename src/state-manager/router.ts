@@ -51,6 +51,7 @@ export class Router {
   ): Promise<void> {
     await this.channel.publish(this.names.deadLetterExchange, '', content, {
       persistent: true,
+      timestamp: Math.floor(Date.now() / 1000),
       headers: { ...headers, 'x-relay-reason': reason.slice(0, 1000) },
     });
   }
