@@ -18,6 +18,9 @@ import { OrderedDelivery } from './ordered-delivery.js';
 import { connectCommand, statusChangeCommand } from './commands.js';
 import { TokenBucket } from './rate-limit.js';
 
+/** Frames a client may send between hello and welcome; more is abuse. */
+const MAX_EARLY_FRAMES = 16;
+
 export interface SocketContext {
   config: SocketServerConfig;
   log: Logger;
@@ -39,6 +42,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
   const secret = new TextEncoder().encode(config.authSecret);
   let session: Session | undefined;
   let authenticating = false;
+  const early: (string | undefined)[] = [];
   const helloTimer = setTimeout(
     () => close(CloseCode.UNAUTHORIZED, 'hello timeout'),
     config.helloTimeoutMs ?? 10_000,
@@ -63,7 +67,12 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
   ws.on('message', (data: RawData, isBinary: boolean) => {
     const text = isBinary ? undefined : rawText(data);
     if (!session) {
-      if (authenticating) return; // frames before welcome are ignored; hello is in progress
+      if (authenticating) {
+        // A client may send right after hello; keep those frames for after the welcome.
+        if (early.length >= MAX_EARLY_FRAMES) return close(CloseCode.POLICY_VIOLATION, 'too early');
+        early.push(text);
+        return;
+      }
       if (text === undefined) return close(CloseCode.UNAUTHORIZED, 'hello required');
       const parsed = parseJson(ClientFrame, text);
       if (!parsed.ok || parsed.value.type !== 'hello') {
@@ -79,6 +88,11 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       });
       return;
     }
+    onFrame(session, text);
+  });
+
+  /** A frame from an authenticated client. */
+  function onFrame(session: Session, text: string | undefined): void {
     if (!session.allow(text === undefined ? undefined : idOf(text))) return;
     if (text === undefined) {
       metrics.framesIn.inc({ type: 'invalid' });
@@ -93,7 +107,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     if (parsed.value.type === 'hello')
       return session.error('INVALID_MESSAGE', undefined, 'already authenticated');
     void statusChange(session, parsed.value);
-  });
+  }
 
   async function welcome(identity: Identity, resume: number | undefined): Promise<void> {
     clearTimeout(helloTimer);
@@ -152,6 +166,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       },
     });
     if (cursor < current) void s.delivery.fill();
+    for (const text of early.splice(0)) onFrame(s, text);
     try {
       await ctx.publish(connectCommand(config.serverId, s, s.connectedAt));
       clientLog.info({ connId: s.connId, lastSeq: cursor }, 'client connected');

@@ -225,6 +225,24 @@ describe('seed scenario (SPEC §1)', function () {
     });
   });
 
+  describe('pipelined frames', () => {
+    it('handles a status_change sent right after hello, before the welcome arrives', async () => {
+      const e1 = await login('serverA', 'E001', 'examinee');
+      await routed('E001', 'serverA');
+      const s1 = await TestClient.connect(cluster.port('serverB'));
+      clients.push(s1);
+      s1.send({ type: 'hello', token: await cluster.token('S001', 'supervisor') });
+      s1.send({
+        type: 'status_change',
+        id: 'early-1',
+        data: { targetExamineeId: 'E001', status: 'READY' },
+      });
+      await s1.next((f) => f.type === 'ack' && f.id === 'early-1');
+      expect(s1.frames[0]?.type).to.equal('welcome');
+      await e1.next(isChange('early-1'));
+    });
+  });
+
   describe('authentication', () => {
     it('closes with 4401 on a bad token', async () => {
       const client = await TestClient.connect(cluster.port('serverA'));
