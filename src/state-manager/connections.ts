@@ -2,6 +2,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ConnectCommand, DisconnectCommand, SyncState } from '../protocol/index.js';
 import type { Offline, StateStore } from './state-store.js';
 import type { Router } from './router.js';
+import type { ServerRegistry } from './server-registry.js';
 
 interface Deps {
   store: StateStore;
@@ -61,9 +62,12 @@ export async function handleDisconnect(command: DisconnectCommand, deps: Deps): 
 }
 
 /** A server's heartbeat: record it and reconcile Redis with the connections it reports. */
-export async function handleHeartbeat(message: SyncState, deps: Deps): Promise<void> {
+export async function handleHeartbeat(
+  message: SyncState,
+  deps: Deps & { servers: ServerRegistry },
+): Promise<void> {
   for (const [serverId, state] of Object.entries(message.data.servers)) {
-    const { offline, restored } = await deps.store.heartbeat(
+    const { offline, restored } = await deps.servers.heartbeat(
       serverId,
       state.connections,
       message.data.timestamp,

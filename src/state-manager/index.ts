@@ -18,6 +18,7 @@ import {
   type StatusChangeCommand,
 } from '../protocol/index.js';
 import { StateStore } from './state-store.js';
+import { ServerRegistry } from './server-registry.js';
 import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
 import { Router } from './router.js';
 import { handleStatusChange } from './status-changes.js';
@@ -91,7 +92,8 @@ export function createStateManager(
   const router = new Router(publisher, names, deps.signer, (type) =>
     metrics.routedPublishes.inc({ type }),
   );
-  const handlerDeps = { store, router, logger: log, metrics, id };
+  const servers = new ServerRegistry(deps.redis, deps.keys, store);
+  const handlerDeps = { store, servers, router, logger: log, metrics, id };
 
   const consumer = new ManagedChannel({
     connection: deps.amqp,
@@ -190,6 +192,7 @@ export function createStateManager(
       stopLiveness = startLiveness(
         {
           store,
+          servers,
           router,
           logger: log,
           keys: deps.keys,

@@ -4,10 +4,12 @@ import type { RedisKeys } from '../shared/redis/keys.js';
 import { sleep } from '../shared/backoff.js';
 import type { StateStore } from './state-store.js';
 import type { Router } from './router.js';
+import type { ServerRegistry } from './server-registry.js';
 import { announceOffline } from './connections.js';
 
 interface LivenessDeps {
   store: StateStore;
+  servers: ServerRegistry;
   router: Router;
   logger: Logger;
   keys: RedisKeys;
@@ -38,7 +40,7 @@ export function startLiveness(
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
-        const down = await deps.store.markSilentServersDown(
+        const down = await deps.servers.markSilentServersDown(
           new Date(Date.now() - config.serverDownAfterMs),
         );
         for (const { serverId, offline } of down) {
@@ -55,7 +57,7 @@ export function startLiveness(
           await forgetSilentStateManagers(deps, config.serverDownAfterMs * 10);
           await deps.router.broadcast({
             type: 'sync_state',
-            data: { servers: await deps.store.snapshot(), timestamp },
+            data: { servers: await deps.servers.snapshot(), timestamp },
           });
         }
       } catch (err) {

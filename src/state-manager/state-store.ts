@@ -1,17 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import type { Script } from '../shared/redis/script.js';
+import { runScript, type Script } from '../shared/redis/script.js';
 import { connectionField } from '../shared/redis/keys.js';
 import type { Role, StatusChangeData } from '../protocol/index.js';
 import { statusChangeDataFor, statusChangeFrameParts } from '../protocol/index.js';
-import {
-  APPLY_STATUS_CHANGE,
-  CONNECT,
-  DISCONNECT,
-  DROP_ROUTE_ON_SERVER,
-  HEARTBEAT,
-  MARK_DOWN_IF_SILENT,
-} from './scripts.js';
+import { APPLY_STATUS_CHANGE, CONNECT, DISCONNECT, DROP_ROUTE_ON_SERVER } from './scripts.js';
 
 export interface StoreOptions {
   /** Seconds a request id is remembered for idempotency, and history is kept. */
@@ -66,9 +59,8 @@ export class StateStore {
     private readonly options: StoreOptions,
   ) {}
 
-  /** Runs a script with its first `numKeys` arguments as keys, the rest as arguments. */
   private run(script: Script, numKeys: number, ...rest: (string | number)[]): Promise<unknown> {
-    return script.run(this.redis, rest.slice(0, numKeys).map(String), rest.slice(numKeys));
+    return runScript(this.redis, script, numKeys, ...rest);
   }
 
   /** Examinees a change targets (all of the exam, or one if it belongs to it) and supervisors. */
@@ -231,95 +223,6 @@ export class StateStore {
       return serverId ? [{ clientId, serverId }] : [];
     });
   }
-
-  /**
-   * Records a server's heartbeat and reconciles Redis with the connections it reports: adds
-   * the missing, removes those Redis has that the server no longer holds (connected before
-   * the heartbeat was taken, so not a connect that overtook it). Returns who went offline.
-   */
-  async heartbeat(
-    serverId: string,
-    connections: string[],
-    takenAt: string,
-  ): Promise<HeartbeatResult> {
-    const k = this.keys;
-    const fields = await this.redis.hgetall(k.serverConnections(serverId));
-    const reported = new Set(connections);
-    const known = new Set<string>();
-    const stale: string[] = [];
-    for (const [field, value] of Object.entries(fields)) {
-      if (!field.startsWith(CLIENT_FIELD)) continue;
-      const clientId = field.slice(CLIENT_FIELD.length);
-      known.add(clientId);
-      if (!reported.has(clientId) && value < takenAt) stale.push(clientId);
-    }
-    const missing = connections.filter((id) => !known.has(id));
-    const seqs = (await this.run(
-      HEARTBEAT,
-      2 + missing.length * 2,
-      k.serverConnections(serverId),
-      k.servers(),
-      ...missing.flatMap((id) => [k.clientRoute(id), k.clientSeq(id)]),
-      serverId,
-      new Date().toISOString(),
-      takenAt,
-      ...missing.map(connectionField),
-    )) as number[];
-    const gone = await Promise.all(stale.map((id) => this.dropRoute(id, serverId)));
-    return {
-      offline: gone.filter((o): o is Offline => o !== undefined),
-      restored: missing.map((clientId, i) => ({ clientId, seq: Number(seqs[i] ?? 0) })),
-    };
-  }
-
-  /** Marks servers silent since before `cutoff` DOWN and drops their routes. */
-  async markSilentServersDown(cutoff: Date): Promise<{ serverId: string; offline: Offline[] }[]> {
-    const k = this.keys;
-    const servers = await this.redis.smembers(k.servers());
-    const down: { serverId: string; offline: Offline[] }[] = [];
-    for (const serverId of servers) {
-      const changed = await this.run(
-        MARK_DOWN_IF_SILENT,
-        1,
-        k.serverConnections(serverId),
-        cutoff.toISOString(),
-      );
-      if (changed !== 1) continue;
-      const fields = await this.redis.hkeys(k.serverConnections(serverId));
-      const clients = fields
-        .filter((f) => f.startsWith(CLIENT_FIELD))
-        .map((f) => f.slice(CLIENT_FIELD.length));
-      const gone = await Promise.all(clients.map((id) => this.dropRoute(id, serverId)));
-      down.push({ serverId, offline: gone.filter((o): o is Offline => o !== undefined) });
-    }
-    return down;
-  }
-
-  /** Every known server's connections and status, as `sync_state` reports them. */
-  async snapshot(): Promise<Record<string, { connections: string[]; status: 'ACTIVE' | 'DOWN' }>> {
-    const servers = (await this.redis.smembers(this.keys.servers())).sort();
-    const pipeline = this.redis.pipeline();
-    for (const id of servers) pipeline.hgetall(this.keys.serverConnections(id));
-    const hashes = unwrap(await pipeline.exec()) as Record<string, string>[];
-    return Object.fromEntries(
-      servers.map((id, i) => {
-        const hash = hashes[i] ?? {};
-        const connections = Object.keys(hash)
-          .filter((f) => f.startsWith(CLIENT_FIELD))
-          .map((f) => f.slice(CLIENT_FIELD.length))
-          .sort();
-        return [id, { connections, status: hash.status === 'DOWN' ? 'DOWN' : 'ACTIVE' }];
-      }),
-    );
-  }
-}
-
-/** What reconciling a heartbeat changed. */
-export interface HeartbeatResult {
-  /** Clients Redis had on the server that the server no longer holds. */
-  offline: Offline[];
-  /** Clients the server holds that Redis lacked, with their latest seq. */
-  restored: { clientId: string; seq: number }[];
 }
 
 /** A client whose route was removed: the supervisors of its exam hear it went offline. */
@@ -329,7 +232,7 @@ export interface Offline {
   examId: string | undefined;
 }
 
-const CLIENT_FIELD = connectionField('');
+export const CLIENT_FIELD = connectionField('');
 
 function offline(clientId: string, reply: unknown): Offline | undefined {
   if (!Array.isArray(reply) || reply.length < 2) return undefined;

@@ -22,3 +22,13 @@ export class Script {
     }
   }
 }
+
+/** Runs a script with its first `numKeys` arguments as keys and the rest as arguments. */
+export function runScript(
+  redis: Redis,
+  script: Script,
+  numKeys: number,
+  ...rest: (string | number)[]
+): Promise<unknown> {
+  return script.run(redis, rest.slice(0, numKeys).map(String), rest.slice(numKeys));
+}
