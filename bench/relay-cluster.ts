@@ -1,0 +1,122 @@
+import amqp from 'amqplib';
+import { createNames } from '../src/topology/names.js';
+import { loadTopologyFile } from '../src/topology/load.js';
+import { AMQP_URL, cleanBroker, cleanRedis, randomNamespace } from '../test/helpers/env.js';
+import {
+  ROOT,
+  freePort,
+  roleEnv,
+  runCommand,
+  startRole,
+  waitForHttp,
+  type RoleProcess,
+} from '../test/helpers/processes.js';
+import { sleep } from './stats.js';
+
+/**
+ * Real `exam-relay` processes in a random namespace, started the way test/helpers/cluster.ts
+ * does, but quiet (`LOG_LEVEL=warn`) and with the per-connection rate limit out of the way.
+ * cluster.ts waits for the state manager's `info` log line, which `warn` hides, so readiness
+ * here is "status_queue has a consumer" instead.
+ */
+export class RelayCluster {
+  readonly servers = new Map<string, { process: RoleProcess; port: number }>();
+  stateManager: RoleProcess | undefined;
+  readonly namespace = `bench${randomNamespace()}`;
+
+  /** @param nodeOptions extra NODE_OPTIONS for the long-running roles (e.g. `--cpu-prof`). */
+  constructor(private readonly nodeOptions = '') {}
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return roleEnv({
+      namespace: this.namespace,
+      extra: {
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_SECOND: '100000',
+        RATE_LIMIT_BURST: '100000',
+        ...extra,
+      },
+    });
+  }
+
+  /** Long-running roles get an inspector on a random local port (bench/inspector.ts uses it). */
+  private roleEnv(): NodeJS.ProcessEnv {
+    return this.env({ NODE_OPTIONS: `--inspect=127.0.0.1:0 ${this.nodeOptions}`.trim() });
+  }
+
+  async start(serverIds: string[]): Promise<void> {
+    const declared = await runCommand(['topology', 'declare'], this.env());
+    if (declared.code !== 0)
+      throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+    this.stateManager = startRole('state-manager', ['state-manager'], this.roleEnv());
+    await this.waitForConsumer(createNames(this.namespace).statusQueue, this.stateManager);
+    await Promise.all(
+      serverIds.map(async (id) => {
+        const port = await freePort();
+        const proc = startRole(id, ['server', '--id', id, '--port', String(port)], this.roleEnv());
+        this.servers.set(id, { process: proc, port });
+        await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+      }),
+    );
+  }
+
+  port(serverId: string): number {
+    const entry = this.servers.get(serverId);
+    if (!entry) throw new Error(`no server ${serverId}`);
+    return entry.port;
+  }
+
+  /** The long-running processes by name: serverA, serverB, …, state-manager. */
+  processes(): Map<string, RoleProcess> {
+    const all = new Map([...this.servers].map(([id, s]) => [id, s.process]));
+    if (this.stateManager) all.set('state-manager', this.stateManager);
+    return all;
+  }
+
+  /** Messages ready in status_queue (not counting those a consumer holds unacked). */
+  async statusQueueDepth(): Promise<number> {
+    return this.withChannel(async (ch) => {
+      const q = await ch.checkQueue(createNames(this.namespace).statusQueue);
+      return q.messageCount;
+    });
+  }
+
+  /** Stops every process, then deletes the namespace's queues, exchanges and keys. */
+  async stop(): Promise<void> {
+    const all = [...this.servers.values()].map((s) => s.process);
+    if (this.stateManager) all.push(this.stateManager);
+    await Promise.allSettled(all.map((p) => p.stop()));
+    const topology = await loadTopologyFile(`${ROOT}topology/topology.yaml`, this.namespace);
+    await cleanBroker({
+      queues: [
+        ...topology.queues.map((q) => q.name),
+        ...[...this.servers.keys()].map((id) => topology.serverQueue(id).name),
+      ],
+      exchanges: topology.exchanges.map((e) => e.name),
+    });
+    await cleanRedis(this.namespace);
+  }
+
+  private async waitForConsumer(queue: string, proc: RoleProcess, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (proc.child.exitCode !== null) throw new Error(`state manager exited:\n${proc.tail()}`);
+      const consumers = await this.withChannel(
+        async (ch) => (await ch.checkQueue(queue)).consumerCount,
+      );
+      if (consumers > 0) return;
+      await sleep(50);
+    }
+    throw new Error(`no consumer on ${queue} within ${timeoutMs} ms:\n${proc.tail()}`);
+  }
+
+  private async withChannel<T>(fn: (ch: amqp.Channel) => Promise<T>): Promise<T> {
+    const conn = await amqp.connect(AMQP_URL);
+    try {
+      const ch = await conn.createChannel();
+      return await fn(ch);
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  }
+}
