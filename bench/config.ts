@@ -31,10 +31,10 @@ export const BenchEnv = z.object({
     .transform((s) => s.split(',').map((c) => c.trim()))
     .pipe(z.array(z.enum(['relay', 'baseline'])).min(1)),
   /**
-   * Extra `NODE_OPTIONS` for the exam-relay roles, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
-   * to profile them (the profile is written when they stop). Default empty.
+   * When set, each exam-relay process is CPU-profiled (through its inspector) during the load
+   * phases and `<dir>/<process>.cpuprofile` is written, for Chrome DevTools. Default unset.
    */
-  BENCH_ROLE_NODE_OPTIONS: z.string().default(''),
+  BENCH_PROFILE_DIR: z.string().optional(),
   /** State-manager prefetch, also used by the baseline's middle consumer. Default 64. */
   BENCH_PREFETCH: int(1, 10_000).default(64),
 });

@@ -3,9 +3,9 @@ import type { RoleProcess } from '../test/helpers/processes.js';
 import { sleep } from './stats.js';
 
 /**
- * A Chrome DevTools Protocol session with a role started with `--inspect=127.0.0.1:0`, used
- * only to collect garbage and read V8's heap usage, so memory per connection is measured on
- * live objects rather than on whatever garbage the last GC left behind.
+ * A Chrome DevTools Protocol session with a role started with `--inspect=127.0.0.1:0`: collects
+ * garbage and reads V8's heap usage, so memory per connection is measured on live objects
+ * rather than on whatever garbage the last GC left behind; and CPU-profiles on request.
  */
 export class Inspector {
   private nextId = 1;
@@ -51,6 +51,17 @@ export class Inspector {
     await this.call('HeapProfiler.collectGarbage');
     const usage = (await this.call('Runtime.getHeapUsage')) as { usedSize: number };
     return usage.usedSize;
+  }
+
+  async startProfiling(): Promise<void> {
+    await this.call('Profiler.enable');
+    await this.call('Profiler.start');
+  }
+
+  /** The profile since `startProfiling`, in the `.cpuprofile` format DevTools opens. */
+  async stopProfiling(): Promise<unknown> {
+    const { profile } = (await this.call('Profiler.stop')) as { profile: unknown };
+    return profile;
   }
 
   close(): void {

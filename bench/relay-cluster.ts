@@ -24,9 +24,6 @@ export class RelayCluster {
   stateManager: RoleProcess | undefined;
   readonly namespace = `bench${randomNamespace()}`;
 
-  /** @param nodeOptions extra NODE_OPTIONS for the long-running roles (e.g. `--cpu-prof`). */
-  constructor(private readonly nodeOptions = '') {}
-
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return roleEnv({
       namespace: this.namespace,
@@ -41,7 +38,7 @@ export class RelayCluster {
 
   /** Long-running roles get an inspector on a random local port (bench/inspector.ts uses it). */
   private roleEnv(): NodeJS.ProcessEnv {
-    return this.env({ NODE_OPTIONS: `--inspect=127.0.0.1:0 ${this.nodeOptions}`.trim() });
+    return this.env({ NODE_OPTIONS: '--inspect=127.0.0.1:0' });
   }
 
   async start(serverIds: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClosedLoopResult, OpenLoopResult } from './load.js';
-import type { ProcessMemory } from './memory.js';
+import type { ProcessMemory } from './role-probe.js';
 import type { LatencySummary } from './stats.js';
 import { round } from './stats.js';
 

@@ -1,6 +1,6 @@
 import { rawRedis } from '../test/helpers/env.js';
 import type { BenchConfig } from './config.js';
-import { MemoryProbe, summarizeMemory, type ProcessMemory } from './memory.js';
+import { RoleProbe, summarizeMemory, type ProcessMemory } from './role-probe.js';
 import { runPhases } from './phases.js';
 import { RelayCluster } from './relay-cluster.js';
 import { RelayTarget } from './relay-target.js';
@@ -15,15 +15,15 @@ export async function runRelay(
   config: BenchConfig,
   shared: Record<string, number[]>,
 ): Promise<SystemResult> {
-  const cluster = new RelayCluster(config.BENCH_ROLE_NODE_OPTIONS);
+  const cluster = new RelayCluster();
   const redis = rawRedis();
   const target = new RelayTarget();
-  let probe: MemoryProbe | undefined;
+  let probe: RoleProbe | undefined;
   try {
     console.log(`exam-relay: starting processes (namespace ${cluster.namespace})`);
     await cluster.start(['serverA', 'serverB']);
     const processes = cluster.processes();
-    probe = await MemoryProbe.attach(processes);
+    probe = await RoleProbe.attach(processes);
     await RelayTarget.warmUp([cluster.port('serverA'), cluster.port('serverB')]);
     while ((await cluster.statusQueueDepth()) > 0) await sleep(100);
     await sleep(1000); // let start-up work settle before the empty reading
@@ -47,7 +47,12 @@ export async function runRelay(
 
     const pids: Record<string, number[]> = {};
     for (const [name, proc] of processes) pids[name] = proc.child.pid ? [proc.child.pid] : [];
+    if (config.BENCH_PROFILE_DIR) await probe.startProfiling();
     const phases = await runPhases(target, config, { ...pids, ...shared });
+    if (config.BENCH_PROFILE_DIR) {
+      for (const path of await probe.stopProfiling(config.BENCH_PROFILE_DIR))
+        console.log(`  wrote ${path}`);
+    }
 
     const after = await probe.read();
     const connections: Record<string, number> = {

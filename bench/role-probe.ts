@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RoleProcess } from '../test/helpers/processes.js';
 import { Inspector } from './inspector.js';
 import { rssBytes } from './proc.js';
@@ -22,13 +24,13 @@ export interface ProcessMemory {
   heapPerConnection: number | undefined;
 }
 
-/** Reads RSS and post-GC heap of a set of processes at named moments. */
-export class MemoryProbe {
+/** Reads RSS and post-GC heap of a set of processes at named moments; can CPU-profile them. */
+export class RoleProbe {
   private constructor(
     private readonly procs: Map<string, { proc: RoleProcess; inspector: Inspector | undefined }>,
   ) {}
 
-  static async attach(processes: Map<string, RoleProcess>): Promise<MemoryProbe> {
+  static async attach(processes: Map<string, RoleProcess>): Promise<RoleProbe> {
     const procs = new Map<string, { proc: RoleProcess; inspector: Inspector | undefined }>();
     for (const [name, proc] of processes) {
       const inspector = await Inspector.attach(proc).catch((err: unknown) => {
@@ -37,7 +39,7 @@ export class MemoryProbe {
       });
       procs.set(name, { proc, inspector });
     }
-    return new MemoryProbe(procs);
+    return new RoleProbe(procs);
   }
 
   async read(): Promise<Record<string, MemoryReading>> {
@@ -51,6 +53,25 @@ export class MemoryProbe {
       out[name] = { rssBytes: asFound, rssAfterGcBytes: rss(), heapAfterGcBytes: heap };
     }
     return out;
+  }
+
+  /** Starts the V8 CPU profiler in every process (bench/inspector.ts). */
+  async startProfiling(): Promise<void> {
+    for (const { inspector } of this.procs.values()) await inspector?.startProfiling();
+  }
+
+  /** Stops the profilers and writes `<dir>/<process>.cpuprofile`; returns the paths. */
+  async stopProfiling(dir: string): Promise<string[]> {
+    mkdirSync(dir, { recursive: true });
+    const paths: string[] = [];
+    for (const [name, { inspector }] of this.procs) {
+      const profile = await inspector?.stopProfiling();
+      if (profile === undefined) continue;
+      const path = join(dir, `${name}.cpuprofile`);
+      writeFileSync(path, JSON.stringify(profile));
+      paths.push(path);
+    }
+    return paths;
   }
 
   close(): void {
