@@ -54,6 +54,11 @@ export function comparableRows(relay?: SystemResult, baseline?: SystemResult): R
     rows.push([`closed c=${c}: changes/s`, r?.throughput, b?.throughput]);
     rows.push([`closed c=${c}: p50 ms (send→done)`, r?.latencyMs?.p50, b?.latencyMs?.p50]);
     rows.push([`closed c=${c}: p99 ms (send→done)`, r?.latencyMs?.p99, b?.latencyMs?.p99]);
+    rows.push([
+      `closed c=${c}: CPU ms/change (all)`,
+      r && cpuPerChange(r.cpu, r.completedInPhase),
+      b && cpuPerChange(b.cpu, b.completedInPhase),
+    ]);
   }
   const ro = relay?.open;
   const bo = baseline?.open;
@@ -62,6 +67,11 @@ export function comparableRows(relay?: SystemResult, baseline?: SystemResult): R
     rows.push([`open ${rate}/s: sent/s`, ro?.sentRate, bo?.sentRate]);
     rows.push([`open ${rate}/s: completed/s`, ro?.completedRate, bo?.completedRate]);
     rows.push([`open ${rate}/s: incomplete`, ro?.incomplete.total, bo?.incomplete.total]);
+    rows.push([
+      `open ${rate}/s: CPU ms/change (all)`,
+      ro && cpuPerChange(ro.cpu, ro.completed),
+      bo && cpuPerChange(bo.cpu, bo.completed),
+    ]);
     const lat = (label: string, r?: LatencySummary, b?: LatencySummary) => {
       for (const q of ['p50', 'p90', 'p99', 'max'] as const)
         rows.push([`open: ${label} ${q} ms`, r?.[q], b?.[q]]);
@@ -71,6 +81,18 @@ export function comparableRows(relay?: SystemResult, baseline?: SystemResult): R
     lat('send→ack', ro?.ackMs, bo?.deliverMs);
   }
   return rows;
+}
+
+/**
+ * CPU milliseconds per completed change, summed over every measured process (the system's
+ * own, the bench's, RabbitMQ's and Redis's) but not the machine total. Unlike throughput, it
+ * hardly depends on how much of the machine other users take.
+ */
+export function cpuPerChange(cpu: CpuRecord, completed: number): number | undefined {
+  if (completed === 0) return undefined;
+  let seconds = 0;
+  for (const [name, v] of Object.entries(cpu)) if (name !== 'machine') seconds += v.seconds;
+  return round((seconds * 1000) / completed, 3);
 }
 
 export function ratios(rows: Row[]): Record<string, number | undefined> {
@@ -96,7 +118,10 @@ export function printTable(result: BenchResult): void {
     row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)));
   console.log('');
   for (const row of table) console.log(line(row).join('  '));
-  console.log('(baseline send→ack = its send→final receive; ratio = exam-relay / baseline)');
+  console.log(
+    '(baseline send→ack = its send→final receive; ratio = exam-relay / baseline;\n' +
+      ' CPU (all) = bench + system processes + RabbitMQ + Redis, which others may share)',
+  );
 
   for (const system of result.systems) {
     console.log(`\nCPU, ${system.name} (cores busy; ms of CPU per completed change):`);
