@@ -21,16 +21,14 @@ export async function handleStatusChange(
 ): Promise<void> {
   const { store, router, metrics } = deps;
   const { sourceServer, requestId, payload } = command.data;
-  const log = deps.logger.child({
-    messageId: requestId,
-    clientId: payload.supervisorId,
-    sourceServer,
-  });
+  // Plain fields, not a logger child: a child per message costs even when nothing is logged.
+  const context = { messageId: requestId, clientId: payload.supervisorId, sourceServer };
+  const log = deps.logger;
 
   const audience = await store.audience(payload.examId, payload.targetExamineeId);
   if (!audience) {
     log.info(
-      { targetExamineeId: payload.targetExamineeId },
+      { ...context, targetExamineeId: payload.targetExamineeId },
       'status change refused: examinee not in exam',
     );
     await router.toServer(sourceServer, {
@@ -122,6 +120,7 @@ export async function handleStatusChange(
   metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
   log.info(
     {
+      ...context,
       servers,
       recipients: recipients.length,
       pending: pending.length,

@@ -42,6 +42,9 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
   private draining: Promise<void> | undefined;
   private detach: (() => void) | undefined;
   private generation = 0;
+  /** Ids that tell our publishes apart in basic.return: a per-channel prefix and a counter. */
+  private readonly publishIds = `${randomUUID().slice(0, 8)}-`;
+  private published = 0;
 
   constructor(private readonly options: ManagedChannelOptions) {
     super();
@@ -77,7 +80,7 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     if (this.draining) await this.draining;
     const channel = this.current;
     if (!channel) throw new UnavailableError(`channel ${this.options.name} is not ready`);
-    const id = randomUUID();
+    const id = `${this.publishIds}${++this.published}`;
     const timeoutMs = this.options.confirmTimeoutMs ?? 10_000;
     return new Promise<PublishResult>((resolve, reject) => {
       let settled = false;
