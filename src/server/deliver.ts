@@ -2,6 +2,7 @@ import type { Logger } from '../shared/logger.js';
 import {
   statusChangeDataFor,
   statusChangeFrameJson,
+  statusChangeFrameParts,
   type AckRoute,
   type ConnectedRoute,
   type ErrorRoute,
@@ -42,13 +43,16 @@ function statusChange(message: StatusChangeRoute, { sessions, metrics, logger }:
   const { requestId, payload, deliveries } = message.data;
   const sentAt = Date.parse(payload.timestamp);
   const delivered: string[] = [];
+  // Every supervisor (and, for a targeted change, every recipient) sees the same data: encode
+  // it once per message, not once per socket.
+  const shared = statusChangeFrameParts(requestId, payload);
   for (const { clientId, seq } of deliveries) {
     for (const session of sessions.of(clientId)) {
-      const text = statusChangeFrameJson(
-        seq,
-        requestId,
-        statusChangeDataFor(payload, clientId, session.identity.role),
-      );
+      const data = statusChangeDataFor(payload, clientId, session.identity.role);
+      const text =
+        data === payload
+          ? `${shared[0]}${seq}${shared[1]}`
+          : statusChangeFrameJson(seq, requestId, data);
       if (session.delivery?.offer(seq, text)) {
         metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
         delivered.push(clientId);
