@@ -116,25 +116,29 @@ const outbound = <
 
 export const Delivery = z.strictObject({ clientId: ClientId, seq: Seq });
 
-/** A change to push to local clients; `deliveries` says who gets which seq. */
+/** The completion reply for the acting supervisor. */
+export const AckPayload = z.strictObject({
+  supervisorId: ClientId,
+  status: ExamineeStatus,
+  examinees: z.array(ClientId),
+  delivered: z.array(ClientId),
+  pending: z.array(ClientId),
+  timestamp: Timestamp,
+});
+
+/**
+ * A change to push to local clients; `deliveries` says who gets which seq. On the acting
+ * supervisor's own server it also carries the `ack`, sent after the deliveries: one message
+ * instead of two.
+ */
 export const StatusChangeRoute = outbound('status_change', StatusChangeData, {
   requestId: RequestId,
   deliveries: z.array(Delivery).min(1),
+  ack: AckPayload.optional(),
 });
 
-/** The completion reply for the acting supervisor. */
-export const AckRoute = outbound(
-  'ack',
-  z.strictObject({
-    supervisorId: ClientId,
-    status: ExamineeStatus,
-    examinees: z.array(ClientId),
-    delivered: z.array(ClientId),
-    pending: z.array(ClientId),
-    timestamp: Timestamp,
-  }),
-  { requestId: RequestId },
-);
+/** The completion reply alone, when the acting supervisor's server holds no recipient. */
+export const AckRoute = outbound('ack', AckPayload, { requestId: RequestId });
 
 /** A refused request, for the acting supervisor. */
 export const ErrorRoute = outbound(
@@ -181,6 +185,7 @@ export type StatusQueueMessage = z.infer<typeof StatusQueueMessage>;
 export type Delivery = z.infer<typeof Delivery>;
 export type StatusChangeRoute = z.infer<typeof StatusChangeRoute>;
 export type AckRoute = z.infer<typeof AckRoute>;
+export type AckPayload = z.infer<typeof AckPayload>;
 export type ErrorRoute = z.infer<typeof ErrorRoute>;
 export type PresenceRoute = z.infer<typeof PresenceRoute>;
 export type ConnectedRoute = z.infer<typeof ConnectedRoute>;

@@ -3,6 +3,7 @@ import {
   statusChangeDataFor,
   statusChangeFrameJson,
   statusChangeFrameParts,
+  type AckPayload,
   type AckRoute,
   type ConnectedRoute,
   type ErrorRoute,
@@ -39,7 +40,8 @@ export function deliverRouted(
 
 type Deps = Parameters<typeof deliverRouted>[1];
 
-function statusChange(message: StatusChangeRoute, { sessions, metrics, logger }: Deps): void {
+function statusChange(message: StatusChangeRoute, deps: Deps): void {
+  const { sessions, metrics, logger } = deps;
   const { requestId, payload, deliveries } = message.data;
   const sentAt = Date.parse(payload.timestamp);
   const delivered: string[] = [];
@@ -63,10 +65,16 @@ function statusChange(message: StatusChangeRoute, { sessions, metrics, logger }:
     { messageId: requestId, supervisorId: payload.supervisorId, delivered },
     'status change delivered',
   );
+  // After the deliveries of the same change.
+  if (message.data.ack) sendAck(requestId, message.data.ack, deps);
 }
 
-function ack(message: AckRoute, { sessions }: Deps): void {
-  const { requestId, payload } = message.data;
+function ack(message: AckRoute, deps: Deps): void {
+  sendAck(message.data.requestId, message.data.payload, deps);
+}
+
+/** The completion reply to the acting supervisor's sockets here. */
+function sendAck(requestId: string, payload: AckPayload, { sessions }: Deps): void {
   for (const session of sessions.of(payload.supervisorId)) {
     session.send({
       type: 'ack',

@@ -1,5 +1,10 @@
 import type { Logger } from '../shared/logger.js';
-import type { StatusChangeCommand, StatusChangeData } from '../protocol/index.js';
+import type {
+  AckPayload,
+  ServerQueueMessage,
+  StatusChangeCommand,
+  StatusChangeData,
+} from '../protocol/index.js';
 import type { Recipient, StateStore } from './state-store.js';
 import type { Router } from './router.js';
 import type { StateManagerMetrics } from './metrics.js';
@@ -76,22 +81,24 @@ export async function handleStatusChange(
     byServer.set(d.serverId, list);
   }
   const servers = [...byServer.keys()];
+  const statusChange = (serverId: string, ack?: AckPayload): ServerQueueMessage => ({
+    type: 'route_message',
+    data: {
+      sourceServer,
+      targetServer: serverId,
+      messageType: 'status_change',
+      requestId,
+      payload: outcome.data,
+      deliveries: byServer.get(serverId) ?? [],
+      ...(ack ? { ack } : {}),
+    },
+  });
+  // The other servers first: which of them are unreachable decides what the ack says.
+  const others = servers.filter((serverId) => serverId !== sourceServer);
   const results = await Promise.all(
-    servers.map((serverId) =>
-      router.toServer(serverId, {
-        type: 'route_message',
-        data: {
-          sourceServer,
-          targetServer: serverId,
-          messageType: 'status_change',
-          requestId,
-          payload: outcome.data,
-          deliveries: byServer.get(serverId) ?? [],
-        },
-      }),
-    ),
+    others.map((serverId) => router.toServer(serverId, statusChange(serverId))),
   );
-  const unreachable = new Set(servers.filter((_, i) => results[i]?.returned));
+  const unreachable = new Set(others.filter((_, i) => results[i]?.returned));
   const routeOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.serverId]));
   const delivered: string[] = [];
   const pending: string[] = [];
@@ -99,24 +106,29 @@ export async function handleStatusChange(
     const serverId = routeOf.get(examinee);
     (serverId && !unreachable.has(serverId) ? delivered : pending).push(examinee);
   }
-
-  await router.toServer(sourceServer, {
-    type: 'route_message',
-    data: {
-      sourceServer,
-      targetServer: sourceServer,
-      messageType: 'ack',
-      requestId,
-      payload: {
-        supervisorId: payload.supervisorId,
-        status: outcome.data.status,
-        examinees: outcome.examinees,
-        delivered,
-        pending,
-        timestamp: outcome.data.timestamp,
-      },
-    },
-  });
+  const ack: AckPayload = {
+    supervisorId: payload.supervisorId,
+    status: outcome.data.status,
+    examinees: outcome.examinees,
+    delivered,
+    pending,
+    timestamp: outcome.data.timestamp,
+  };
+  await router.toServer(
+    sourceServer,
+    byServer.has(sourceServer)
+      ? statusChange(sourceServer, ack)
+      : {
+          type: 'route_message',
+          data: {
+            sourceServer,
+            targetServer: sourceServer,
+            messageType: 'ack',
+            requestId,
+            payload: ack,
+          },
+        },
+  );
   metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
   log.info(
     {
