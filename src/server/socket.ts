@@ -118,6 +118,9 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     } catch {
       return close(CloseCode.TRY_AGAIN_LATER, 'state store unavailable');
     }
+    // The socket may have gone while Redis answered: its 'close' has already run without a
+    // session, so registering one now would leak it and report a connect nobody ends.
+    if (ws.readyState !== ws.OPEN) return;
     const cursor = resume === undefined ? current : Math.min(resume, current);
     const clientLog = log.child({ clientId: identity.clientId, role: identity.role });
     const s = new Session(
