@@ -65,6 +65,10 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
   });
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
+    // ws keeps emitting frames while a close handshake the server started is pending (up to
+    // 30 s if the client never answers): a socket closed for an expired token, a replacement,
+    // a rate limit or a slow reader must not go on acting in that time.
+    if (ws.readyState !== ws.OPEN) return;
     const text = isBinary ? undefined : rawText(data);
     if (!session) {
       if (authenticating) {

@@ -31,6 +31,8 @@ export class FakeSocket extends EventEmitter {
   readonly sent: string[] = [];
   closeCode: number | undefined;
   closeReason: string | undefined;
+  /** False for a client that never answers the close handshake (the socket stays CLOSING). */
+  answersClose = true;
 
   send(text: string): void {
     if (this.readyState !== this.OPEN) throw new Error('send on a socket that is not open');
@@ -42,7 +44,7 @@ export class FakeSocket extends EventEmitter {
     this.readyState = this.CLOSING;
     this.closeCode = code;
     this.closeReason = reason;
-    setImmediate(() => this.finish(code));
+    if (this.answersClose) setImmediate(() => this.finish(code));
   }
 
   /** The client sends a text frame. */

@@ -259,4 +259,35 @@ describe('server/socket', () => {
       ]);
     });
   });
+
+  describe('closing', () => {
+    const change = (id: string) =>
+      JSON.stringify({ type: 'status_change', id, data: { examId: 'EXAM1', status: 'ENDED' } });
+
+    it('ignores frames a replaced socket sends after the server closed it', async () => {
+      const h = harness({ maxSocketsPerClient: 1 });
+      const old = await authenticated(h, 'S001', 'supervisor');
+      old.answersClose = false; // the client keeps its socket half-open and goes on sending
+      await authenticated(h, 'S001', 'supervisor');
+      expect([old.readyState, old.closeCode]).to.deep.equal([old.CLOSING, 4409]);
+      const sent = old.sent.length;
+      old.peerText(change('after-4409'));
+      old.peerText('not json');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(statusChanges(h.published)).to.deep.equal([]);
+      expect(old.sent.length).to.equal(sent);
+    });
+
+    it('ignores frames a rate-limited socket sends after the server closed it', async () => {
+      const h = harness({ rateLimitBurst: 2, rateLimitPerSecond: 1000 });
+      const socket = await authenticated(h, 'S001', 'supervisor');
+      socket.answersClose = false;
+      for (let i = 0; i < 12; i++) socket.peerText('x'); // 2 allowed, then 10 refused in a row
+      expect([socket.readyState, socket.closeCode]).to.deep.equal([socket.CLOSING, 4429]);
+      await new Promise((r) => setTimeout(r, 20)); // the bucket has refilled
+      socket.peerText(change('after-4429'));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(statusChanges(h.published)).to.deep.equal([]);
+    });
+  });
 });
