@@ -20,6 +20,7 @@ import {
   authenticated,
   harness,
   isConnectOf,
+  metric,
   token,
   until,
   type FakeSocket,
@@ -288,6 +289,24 @@ describe('server/socket', () => {
       socket.peerText(change('after-4429'));
       await new Promise((r) => setTimeout(r, 20));
       expect(statusChanges(h.published)).to.deep.equal([]);
+    });
+  });
+
+  describe('rate limit', () => {
+    it('answers RATE_LIMITED past the burst, then closes with 4429, counting the close once', async () => {
+      const h = harness({ rateLimitBurst: 5, rateLimitPerSecond: 1 });
+      const socket = await authenticated(h, 'E001', 'examinee');
+      for (let i = 0; i < 200; i++) socket.peerText('x');
+      const codes = socket
+        .frames()
+        .filter((f) => f.type === 'error')
+        .map((f) => f.code);
+      expect(codes.slice(0, 5)).to.deep.equal(Array(5).fill('INVALID_MESSAGE'));
+      // max(10, burst) refusals in a row close the socket; the last one is the close itself.
+      expect(codes.slice(5)).to.deep.equal(Array(9).fill('RATE_LIMITED'));
+      await closed(socket);
+      expect(socket.closeCode).to.equal(4429);
+      expect(await metric(h, 'exam_relay_closes_total', { code: '4429' })).to.equal(1);
     });
   });
 });
