@@ -1,6 +1,5 @@
 // Shared by the security e2e files (test/e2e/security*.test.ts): Redis snapshots, servers with
 // their own settings, raw HTTP/TCP probes and hand-built tokens.
-import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Cluster } from '../helpers/cluster.js';
@@ -125,24 +124,6 @@ export function upgradeAndReset(port: number, path: string, headers = ''): Promi
     });
     socket.on('error', () => resolve());
   });
-}
-
-const b64url = (value: unknown) =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-
-/**
- * A JWT built by hand: `header.payload.signature`, signed with HMAC-SHA256 over `key` when one
- * is given, else with the signature left empty (as `alg: none` tokens are).
- */
-export function handToken(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  key?: string,
-  hash: 'sha256' | 'sha384' | 'sha512' = 'sha256',
-): string {
-  const input = `${b64url(header)}.${b64url(payload)}`;
-  const sig = key === undefined ? '' : createHmac(hash, key).update(input).digest('base64url');
-  return `${input}.${sig}`;
 }
 
 /** Seconds since the epoch. */
