@@ -73,10 +73,14 @@ describe('server/session', () => {
         false,
       ]);
       const errors = socket.frames().filter((f: SentFrame) => f.type === 'error');
-      expect(errors).to.have.length(3);
-      expect(
-        errors.every((e) => e.code === 'RATE_LIMITED' && e.message === ErrorCode.RATE_LIMITED),
-      ).to.equal(true);
+      expect(errors).to.deep.equal(
+        Array(3).fill({
+          type: 'error',
+          id: 'r',
+          code: 'RATE_LIMITED',
+          message: ErrorCode.RATE_LIMITED,
+        }),
+      );
       expect(socket.closeCode).to.equal(4429);
     });
   });

@@ -308,5 +308,20 @@ describe('server/socket', () => {
       expect(socket.closeCode).to.equal(4429);
       expect(await metric(h, 'exam_relay_closes_total', { code: '4429' })).to.equal(1);
     });
+
+    it('answers RATE_LIMITED with the id of the refused request, so the client knows what to resend', async () => {
+      const h = harness({ rateLimitBurst: 1, rateLimitPerSecond: 1 });
+      const socket = await authenticated(h, 'S001', 'supervisor');
+      const change = (id: string) =>
+        JSON.stringify({ type: 'status_change', id, data: { examId: 'EXAM1', status: 'READY' } });
+      socket.peerText(change('ok-1'));
+      socket.peerText(change('limited-1'));
+      socket.peerText('{"id":"limited-2"');
+      expect(statusChanges(h.published)).to.have.length(1);
+      expect(socket.frames().filter((f) => f.type === 'error')).to.deep.equal([
+        { type: 'error', id: 'limited-1', code: 'RATE_LIMITED', message: ErrorCode.RATE_LIMITED },
+        { type: 'error', code: 'RATE_LIMITED', message: ErrorCode.RATE_LIMITED },
+      ]);
+    });
   });
 });
