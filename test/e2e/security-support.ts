@@ -1,5 +1,6 @@
-// Shared by the security e2e files (test/e2e/security*.test.ts): Redis snapshots, servers with
-// their own settings, raw HTTP/TCP probes and hand-built tokens.
+// Shared by the security e2e files (test/e2e/security*.test.ts) and the bus integration test
+// (test/integration/state-manager-bus.test.ts): Redis snapshots, waiting for routes, servers
+// with settings of their own, raw HTTP/TCP probes.
 import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Cluster } from '../helpers/cluster.js';
@@ -125,6 +126,3 @@ export function upgradeAndReset(port: number, path: string, headers = ''): Promi
     socket.on('error', () => resolve());
   });
 }
-
-/** Seconds since the epoch. */
-export const now = () => Math.floor(Date.now() / 1000);
