@@ -170,12 +170,13 @@ describe('security: health endpoints and upgrades', function () {
       await stillServing();
     });
 
-    it('survives clients that reset the connection right after a refused upgrade', async () => {
+    it('survives clients that reset the connection right after an upgrade, refused or not', async () => {
       // A refused upgrade (wrong path, full server, Origin not allowed) writes its answer to a
       // socket Node's HTTP server no longer watches for errors: a reset would crash the process.
       for (let i = 0; i < 300; i++) {
         await upgradeAndReset(port, '/nope');
         await upgradeAndReset(strict.port, '/ws', 'Origin: https://evil.example\r\n');
+        await upgradeAndReset(port, '/ws'); // accepted, then reset mid-handshake
       }
       const a = cluster.servers.get('serverA')?.process;
       expect(a?.child.exitCode, a?.tail(5)).to.equal(null);
