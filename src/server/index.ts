@@ -163,7 +163,11 @@ export function createSocketServer(
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
   const http: Server = createServer(healthHandler({ ready, registry: metrics.registry }));
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node's HTTP server drops its error listener from a socket it hands to 'upgrade' (ws adds
+    // its own in handleUpgrade): without one, a client resetting the connection while we
+    // refuse it is an unhandled 'error' event that kills the process.
     const refuse = (status: number, text: string) => {
+      socket.on('error', () => socket.destroy());
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if ((req.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'Not Found');

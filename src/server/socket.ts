@@ -65,6 +65,10 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
   });
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
+    // ws keeps emitting frames while a close handshake the server started is pending (up to
+    // 30 s if the client never answers): a socket closed for an expired token, a replacement,
+    // a rate limit or a slow reader must not go on acting in that time.
+    if (ws.readyState !== ws.OPEN) return;
     const text = isBinary ? undefined : rawText(data);
     if (!session) {
       if (authenticating) {
@@ -118,6 +122,9 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     } catch {
       return close(CloseCode.TRY_AGAIN_LATER, 'state store unavailable');
     }
+    // The socket may have gone while Redis answered: its 'close' has already run without a
+    // session, so registering one now would leak it and report a connect nobody ends.
+    if (ws.readyState !== ws.OPEN) return;
     const cursor = resume === undefined ? current : Math.min(resume, current);
     const clientLog = log.child({ clientId: identity.clientId, role: identity.role });
     const s = new Session(

@@ -41,11 +41,20 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
   );
 }
 
-/** The URL with its password replaced, for logs: `amqp://guest:***@host:5672`. */
+/** Query parameters that carry credentials (ioredis, for one, takes `?password=`). */
+const SECRET_PARAM = /pass|pwd|secret|token|auth|credential|key/i;
+
+/**
+ * The URL with its password replaced, for logs: `amqp://guest:***@host:5672`. Query
+ * parameters named like a credential (`?password=`, `?token=`) are masked too.
+ */
 export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    for (const name of new Set(parsed.searchParams.keys())) {
+      if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
+    }
     return parsed.toString();
   } catch {
     return '[unparseable url]';

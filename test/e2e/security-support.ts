@@ -1,0 +1,128 @@
+// Shared by the security e2e files (test/e2e/security*.test.ts) and the bus integration test
+// (test/integration/state-manager-bus.test.ts): Redis snapshots, waiting for routes, servers
+// with settings of their own, raw HTTP/TCP probes.
+import { connect } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Cluster } from '../helpers/cluster.js';
+import { freePort, startRole, waitForHttp, type RoleProcess } from '../helpers/processes.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns true, or throws `what` after `timeoutMs`. */
+export async function waitUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(20);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export type Snapshot = Record<string, unknown>;
+
+/**
+ * Every key of the namespace with its value, read by type. What changes on its own while
+ * nothing happens is left out: the state managers' liveness hash and each server's `lastSync`.
+ */
+export async function snapshot(redis: Redis, namespace: string): Promise<Snapshot> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const out: Snapshot = {};
+  for (const key of keys.sort()) {
+    if (key === `${namespace}:state-managers`) continue;
+    const type = await redis.type(key);
+    if (type === 'string') out[key] = await redis.get(key);
+    else if (type === 'set') out[key] = (await redis.smembers(key)).sort();
+    else if (type === 'zset') out[key] = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else if (type === 'list') out[key] = await redis.lrange(key, 0, -1);
+    else if (type === 'hash') {
+      const hash = await redis.hgetall(key);
+      if (/:server:[^:]+:connections$/.test(key)) delete hash.lastSync;
+      out[key] = hash;
+    } else out[key] = `<${type}>`;
+  }
+  return out;
+}
+
+/** A snapshot taken once two reads 150 ms apart agree (in-flight connects have landed). */
+export async function settledSnapshot(redis: Redis, namespace: string): Promise<Snapshot> {
+  let last = await snapshot(redis, namespace);
+  for (let i = 0; i < 40; i++) {
+    await sleep(150);
+    const next = await snapshot(redis, namespace);
+    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    last = next;
+  }
+  throw new Error('Redis did not settle');
+}
+
+/** Waits until the state manager has routed `clientId` to `serverId` (or removed it: undefined). */
+export async function routed(
+  redis: Redis,
+  namespace: string,
+  clientId: string,
+  serverId: string | undefined,
+): Promise<void> {
+  await waitUntil(
+    async () =>
+      ((await redis.hget(`${namespace}:client:${clientId}:route`, 'serverId')) ?? undefined) ===
+      serverId,
+    `${clientId} routed to ${serverId ?? 'nowhere'}`,
+  );
+}
+
+/** Starts one more socket server in the cluster's namespace with settings of its own. */
+export async function startServerWith(
+  cluster: Cluster,
+  id: string,
+  env: Record<string, string>,
+): Promise<{ process: RoleProcess; port: number }> {
+  const port = await freePort();
+  const proc = startRole(id, ['server', '--id', id, '--port', String(port)], cluster.env(env));
+  await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+  const entry = { process: proc, port };
+  cluster.servers.set(id, entry);
+  return entry;
+}
+
+/** Sends raw bytes over TCP and returns whatever comes back until the peer closes. */
+export function rawHttp(port: number, request: string | Buffer, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', done);
+    socket.on('close', done);
+  });
+}
+
+/** Sends an upgrade request and resets the TCP connection at once (RST, not FIN). */
+export function upgradeAndReset(port: number, path: string, headers = ''): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`,
+      );
+      socket.resetAndDestroy();
+      resolve();
+    });
+    socket.on('error', () => resolve());
+  });
+}

@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { ErrorCode } from '../../../src/protocol/index.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { createServerMetrics } from '../../../src/server/metrics.js';
+import { TokenBucket } from '../../../src/server/rate-limit.js';
+import { Session } from '../../../src/server/session.js';
+import { FakeSocket, LogSink, type SentFrame } from './fake-socket.js';
+
+function session(options: { burst?: number; perSecond?: number; maxViolations?: number } = {}) {
+  const socket = new FakeSocket();
+  const logs = new LogSink();
+  const s = new Session(
+    socket.ws,
+    { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
+    createLogger({ service: 'unit' }, logs),
+    createServerMetrics(),
+    new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, () => 0),
+    options.maxViolations ?? 10,
+  );
+  return { s, socket, logs };
+}
+
+describe('server/session', () => {
+  describe('#sendText', () => {
+    it('sends while the send buffer is small', () => {
+      const { s, socket } = session();
+      socket.bufferedAmount = 4 * 1024 * 1024;
+      s.sendText('{"type":"presence"}', 'presence');
+      expect(socket.sent).to.deep.equal(['{"type":"presence"}']);
+    });
+
+    it('drops a slow reader with 4408 once its send buffer passes 4 MiB, and sends no more', async () => {
+      const { s, socket, logs } = session();
+      socket.bufferedAmount = 4 * 1024 * 1024 + 1;
+      s.sendText('{"type":"presence"}', 'presence');
+      s.sendText('{"type":"presence"}', 'presence');
+      expect(socket.sent).to.deep.equal([]);
+      expect(socket.closeCode).to.equal(4408);
+      expect(logs.lines.join('')).to.include('slow reader dropped');
+    });
+  });
+
+  describe('#error', () => {
+    it('sends the message of the code table, with the detail after it', () => {
+      const { s, socket } = session();
+      s.error('FORBIDDEN', 'm-1');
+      s.error('INVALID_MESSAGE', undefined, 'data.status: Invalid option');
+      expect(socket.frames()).to.deep.equal([
+        { type: 'error', id: 'm-1', code: 'FORBIDDEN', message: ErrorCode.FORBIDDEN },
+        {
+          type: 'error',
+          code: 'INVALID_MESSAGE',
+          message: `${ErrorCode.INVALID_MESSAGE}: data.status: Invalid option`,
+        },
+      ]);
+    });
+  });
+
+  describe('#allow', () => {
+    it('allows the burst, answers RATE_LIMITED, and closes with 4429 on the Nth refusal in a row', () => {
+      const { s, socket } = session({ burst: 3, maxViolations: 4 });
+      const verdicts = Array.from({ length: 10 }, () => s.allow('r'));
+      expect(verdicts).to.deep.equal([
+        true,
+        true,
+        true,
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+      ]);
+      const errors = socket.frames().filter((f: SentFrame) => f.type === 'error');
+      expect(errors).to.deep.equal(
+        Array(3).fill({
+          type: 'error',
+          id: 'r',
+          code: 'RATE_LIMITED',
+          message: ErrorCode.RATE_LIMITED,
+        }),
+      );
+      expect(socket.closeCode).to.equal(4429);
+    });
+  });
+});

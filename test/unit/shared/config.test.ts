@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { Env, loadEnv, requireSecret } from '../../../src/shared/config.js';
+import { ConfigError } from '../../../src/shared/errors.js';
+
+const SECRET = 'x'.repeat(32);
+
+/** The ConfigError loadEnv throws for `env`. */
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadEnv(env);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadEnv accepted ${JSON.stringify(env)}`);
+}
+
+describe('shared/config', () => {
+  describe('#loadEnv', () => {
+    it('applies the documented defaults to an empty environment', () => {
+      const config = loadEnv({});
+      expect(config).to.include({
+        MAX_FRAME_BYTES: 65_536,
+        MAX_CONNECTIONS: 10_000,
+        MAX_SOCKETS_PER_CLIENT: 3,
+        RATE_LIMIT_PER_SECOND: 20,
+        RATE_LIMIT_BURST: 40,
+        LOG_LEVEL: 'info',
+      });
+      expect(config.ALLOWED_ORIGINS).to.deep.equal([]);
+      expect(config.AUTH_SECRET).to.equal(undefined);
+    });
+
+    it('names each bad variable without echoing its value', () => {
+      const bad: [string, string][] = [
+        ['AMQP_URL', 'http://user:VALUE-pw@host'],
+        ['AMQP_URL', 'VALUE-not-a-url'],
+        ['REDIS_URL', 'amqp://VALUE@host'],
+        ['RELAY_NAMESPACE', 'VALUE with spaces'],
+        ['RELAY_NAMESPACE', `VALUE${'n'.repeat(64)}`],
+        ['AUTH_SECRET', 'VALUE-too-short'],
+        ['ADMIN_TOKEN', 'VALUE-short'],
+        ['LOG_LEVEL', 'VALUE-loud'],
+        ['HEARTBEAT_INTERVAL_MS', 'VALUE'],
+        ['MAX_FRAME_BYTES', '100'],
+        ['MAX_FRAME_BYTES', '1e99'],
+        ['MAX_CONNECTIONS', '0'],
+        ['MAX_CONNECTIONS', '-5'],
+        ['MAX_SOCKETS_PER_CLIENT', '2.5'],
+        ['RATE_LIMIT_PER_SECOND', 'Infinity'],
+        ['RATE_LIMIT_BURST', 'NaN'],
+        ['CONFIRM_TIMEOUT_MS', '99999999999'],
+        ['RABBITMQ_MANAGEMENT_URL', 'ftp://guest:VALUE-pw@host'],
+      ];
+      for (const [name, value] of bad) {
+        const message = failure({ [name]: value }).message;
+        expect(message, `${name}=${value}`).to.include(`at ${name}`);
+        expect(message).to.not.include('VALUE');
+      }
+    });
+
+    it('names every bad variable at once', () => {
+      const message = failure({ MAX_FRAME_BYTES: 'x', LOG_LEVEL: 'x', AMQP_URL: 'x' }).message;
+      for (const name of ['MAX_FRAME_BYTES', 'LOG_LEVEL', 'AMQP_URL'])
+        expect(message).to.include(name);
+    });
+
+    it('refuses an AUTH_SECRET shorter than 32 bytes, counting bytes not characters', () => {
+      expect(failure({ AUTH_SECRET: 'x'.repeat(31) }).message).to.include('AUTH_SECRET');
+      expect(loadEnv({ AUTH_SECRET: SECRET }).AUTH_SECRET).to.equal(SECRET);
+      expect(failure({ AUTH_SECRET: '€'.repeat(10) }).message).to.include('32 bytes'); // 30 bytes
+      expect(loadEnv({ AUTH_SECRET: '€'.repeat(11) }).AUTH_SECRET).to.have.length(11); // 33 bytes
+    });
+
+    it('treats an empty variable as unset', () => {
+      expect(loadEnv({ AUTH_SECRET: '', LOG_LEVEL: '' })).to.include({ LOG_LEVEL: 'info' });
+    });
+
+    it('either accepts a value or names its variable, for any value of any variable', () => {
+      const names = Object.keys(Env.shape);
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...names),
+          fc.string({ minLength: 1, maxLength: 40 }),
+          (name, raw) => {
+            const value = `VAL~${raw}`;
+            try {
+              loadEnv({ [name]: value });
+            } catch (err) {
+              expect(err).to.be.instanceOf(ConfigError);
+              expect((err as Error).message).to.include(`at ${name}`);
+              expect((err as Error).message).to.not.include(value);
+            }
+          },
+        ),
+        { numRuns: 1000 },
+      );
+    });
+  });
+
+  describe('#requireSecret', () => {
+    it('throws a ConfigError naming the missing secret', () => {
+      expect(() => requireSecret(loadEnv({}), 'AUTH_SECRET')).to.throw(ConfigError, /AUTH_SECRET/);
+      expect(() => requireSecret(loadEnv({}), 'ADMIN_TOKEN')).to.throw(ConfigError, /ADMIN_TOKEN/);
+      expect(requireSecret(loadEnv({ AUTH_SECRET: SECRET }), 'AUTH_SECRET')).to.equal(SECRET);
+    });
+  });
+});
