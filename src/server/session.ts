@@ -6,6 +6,12 @@ import type { OrderedDelivery } from './ordered-delivery.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
 
+/** Rate-limit refusals are counted over this window. */
+const ABUSE_WINDOW_MS = 10_000;
+
+/** How long a closing peer gets to answer the close before its socket is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
 /** Send buffer past which a client counts as a slow reader and is dropped. */
 const SLOW_READER_BYTES = 4 * 1024 * 1024;
 
@@ -15,6 +21,7 @@ export class Session {
   readonly connectedAt = new Date().toISOString();
   delivery: OrderedDelivery | undefined;
   private limited = 0;
+  private windowStart = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -55,27 +62,36 @@ export class Session {
     this.send({ type: 'error', ...(id !== undefined ? { id } : {}), code, message });
   }
 
-  /** Takes a rate-limit token; on the Nth refusal in a row, closes the connection. */
-  allow(id?: string): boolean {
-    if (this.bucket.take()) {
+  /**
+   * Takes a rate-limit token. Refusals are counted over a window of ABUSE_WINDOW_MS (not only
+   * in a row, so a client that keeps sending at twice the rate is caught too); at the Nth the
+   * connection is closed. `id` is read only for a refusal.
+   */
+  allow(id?: string | (() => string | undefined)): boolean {
+    if (this.bucket.take()) return true;
+    const now = performance.now();
+    if (now - this.windowStart > ABUSE_WINDOW_MS) {
+      this.windowStart = now;
       this.limited = 0;
-      return true;
     }
     this.limited += 1;
     if (this.limited >= this.maxViolations) {
       this.log.warn('rate limit exceeded persistently; closing');
       this.close(CloseCode.RATE_LIMITED, 'rate limited');
     } else {
-      this.error('RATE_LIMITED', id);
+      this.error('RATE_LIMITED', typeof id === 'function' ? id() : id);
     }
     return false;
   }
 
   close(code: number, reason: string): void {
-    this.metrics.closes.inc({ code: String(code) });
     this.delivery?.close();
     if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
+    this.metrics.closes.inc({ code: String(code) });
     this.ws.close(code, reason);
+    // A peer that never answers the close (a slow reader's buffer is still in the way) would
+    // hold the socket for ws's 30 s close timeout.
+    setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 }
 

@@ -97,7 +97,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
 
   /** A frame from an authenticated client. */
   function onFrame(session: Session, text: string | undefined): void {
-    if (!session.allow(text === undefined ? undefined : idOf(text))) return;
+    if (!session.allow(() => (text === undefined ? undefined : idOf(text)))) return;
     if (text === undefined) {
       metrics.framesIn.inc({ type: 'invalid' });
       return session.error('INVALID_MESSAGE', undefined, 'binary frames are not accepted');
@@ -157,11 +157,13 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     session = s;
     ctx.sessions.add(s);
     metrics.connections.inc({ role: identity.role });
-    const msUntilExpiry = identity.expiresAt * 1000 - Date.now();
-    expiryTimer = setTimeout(
-      () => s.close(CloseCode.UNAUTHORIZED, 'token expired'),
-      Math.min(msUntilExpiry, 2 ** 31 - 1),
-    );
+    // Timers cap at 2^31-1 ms (24.8 days): re-arm until the token really expires.
+    const armExpiry = () => {
+      const ms = identity.expiresAt * 1000 - Date.now();
+      if (ms <= 0) return s.close(CloseCode.UNAUTHORIZED, 'token expired');
+      expiryTimer = setTimeout(armExpiry, Math.min(ms, 2 ** 31 - 1));
+    };
+    armExpiry();
     s.send({
       type: 'welcome',
       data: {

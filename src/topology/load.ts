@@ -64,7 +64,14 @@ export function parseTopology(text: string, namespace: string, source = 'topolog
   if (doc.errors.length > 0) {
     throw new TopologyError(`${source}: invalid YAML: ${doc.errors[0]?.message ?? 'parse error'}`);
   }
-  const result = TopologyFile.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    // yaml refuses to expand aliases past its limit (a "billion laughs" file) by throwing.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new TopologyError(`${source}: invalid YAML: ${(err as Error).message}`, { cause: err });
+  }
+  const result = TopologyFile.safeParse(raw);
   if (!result.success) throw new TopologyError(`${source}: ${describe(result.error)}`);
   const file = result.data;
   crossCheck(file, source);

@@ -47,6 +47,12 @@ export class FakeSocket extends EventEmitter {
     if (this.answersClose) setImmediate(() => this.finish(code));
   }
 
+  /** Destroys the connection without a close handshake, like ws's terminate(). */
+  terminate(): void {
+    if (this.readyState === this.CLOSED) return;
+    this.finish(1006);
+  }
+
   /** The client sends a text frame. */
   peerText(text: string): void {
     this.emit('message', Buffer.from(text, 'utf8'), false);

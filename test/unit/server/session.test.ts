@@ -83,5 +83,24 @@ describe('server/session', () => {
       );
       expect(socket.closeCode).to.equal(4429);
     });
+
+    it('closes a client that keeps sending at twice the rate, though no two refusals are in a row', () => {
+      let now = 0;
+      const socket = new FakeSocket();
+      const s = new Session(
+        socket.ws,
+        { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
+        createLogger({ service: 'unit' }, new LogSink()),
+        createServerMetrics(),
+        new TokenBucket(10, 1, () => now),
+        4,
+      );
+      const verdicts: boolean[] = [];
+      for (let i = 0; i < 10 && socket.closeCode === undefined; i++, now += 50) {
+        verdicts.push(s.allow('r'));
+      }
+      expect(verdicts).to.deep.equal([true, false, true, false, true, false, true, false]);
+      expect(socket.closeCode).to.equal(4429);
+    });
   });
 });
