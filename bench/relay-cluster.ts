@@ -1,9 +1,8 @@
 import amqp from 'amqplib';
 import { createNames } from '../src/topology/names.js';
-import { loadTopologyFile } from '../src/topology/load.js';
-import { AMQP_URL, cleanBroker, cleanRedis, randomNamespace } from '../test/helpers/env.js';
+import { AMQP_URL, randomNamespace } from '../test/helpers/env.js';
 import {
-  ROOT,
+  cleanNamespace,
   freePort,
   roleEnv,
   runCommand,
@@ -83,15 +82,7 @@ export class RelayCluster {
     const all = [...this.servers.values()].map((s) => s.process);
     if (this.stateManager) all.push(this.stateManager);
     await Promise.allSettled(all.map((p) => p.stop()));
-    const topology = await loadTopologyFile(`${ROOT}topology/topology.yaml`, this.namespace);
-    await cleanBroker({
-      queues: [
-        ...topology.queues.map((q) => q.name),
-        ...[...this.servers.keys()].map((id) => topology.serverQueue(id).name),
-      ],
-      exchanges: topology.exchanges.map((e) => e.name),
-    });
-    await cleanRedis(this.namespace);
+    await cleanNamespace(this.namespace, this.servers.keys());
   }
 
   private async waitForConsumer(queue: string, proc: RoleProcess, timeoutMs = 20_000) {

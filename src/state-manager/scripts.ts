@@ -91,30 +91,16 @@ return tonumber(redis.call('GET', KEYS[4]) or '0')
 `);
 
 /**
- * Removes a connection: the server's field always (the server reports a client's last socket
- * there), the route only if it still names this connection (the client may have reconnected
- * elsewhere first). KEYS: route, serverConnections. ARGV: connId, connectionField.
+ * Removes a client from a server's connections, and its route only if the route's `field`
+ * (`connId` for a disconnect, `serverId` when a server goes DOWN or no longer lists it) still
+ * holds `value`: the client may have reconnected elsewhere first.
+ * KEYS: route, serverConnections. ARGV: field, value, connectionField.
  * Returns { role, examId } of the removed route (the client went offline), or an empty list.
  */
-export const DISCONNECT = new Script(`
-redis.call('HDEL', KEYS[2], ARGV[2])
-local route = redis.call('HMGET', KEYS[1], 'connId', 'role', 'examId')
-if route[1] == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return { route[2] or '', route[3] or '' }
-end
-return {}
-`);
-
-/**
- * Removes a client's route if it still points at the given server.
- * KEYS: route, serverConnections. ARGV: serverId, connectionField.
- * Returns { role, examId } of the removed route, or an empty list.
- */
-export const DROP_ROUTE_ON_SERVER = new Script(`
-redis.call('HDEL', KEYS[2], ARGV[2])
-local route = redis.call('HMGET', KEYS[1], 'serverId', 'role', 'examId')
-if route[1] == ARGV[1] then
+export const REMOVE_CONNECTION = new Script(`
+redis.call('HDEL', KEYS[2], ARGV[3])
+local route = redis.call('HMGET', KEYS[1], ARGV[1], 'role', 'examId')
+if route[1] == ARGV[2] then
   redis.call('DEL', KEYS[1])
   return { route[2] or '', route[3] or '' }
 end

@@ -4,7 +4,7 @@ import { runScript, type Script } from '../shared/redis/script.js';
 import { connectionField } from '../shared/redis/keys.js';
 import type { Role, StatusChangeData } from '../protocol/index.js';
 import { statusChangeDataFor, statusChangeFrameParts } from '../protocol/index.js';
-import { APPLY_STATUS_CHANGE, CONNECT, DISCONNECT, DROP_ROUTE_ON_SERVER } from './scripts.js';
+import { APPLY_STATUS_CHANGE, CONNECT, REMOVE_CONNECTION } from './scripts.js';
 
 export interface StoreOptions {
   /** Seconds a request id is remembered for idempotency, and history is kept. */
@@ -180,30 +180,32 @@ export class StateStore {
   }
 
   /** Removes a connection; returns who went offline when the client's route went with it. */
-  async disconnect(c: {
+  disconnect(c: {
     clientId: string;
     connId: string;
     serverId: string;
   }): Promise<Offline | undefined> {
-    const removed = await this.run(
-      DISCONNECT,
-      2,
-      this.keys.clientRoute(c.clientId),
-      this.keys.serverConnections(c.serverId),
-      c.connId,
-      connectionField(c.clientId),
-    );
-    return offline(c.clientId, removed);
+    return this.removeConnection(c.clientId, c.serverId, 'connId', c.connId);
   }
 
   /** Removes a client's route if it points at `serverId`; returns who went offline. */
-  async dropRoute(clientId: string, serverId: string): Promise<Offline | undefined> {
+  dropRoute(clientId: string, serverId: string): Promise<Offline | undefined> {
+    return this.removeConnection(clientId, serverId, 'serverId', serverId);
+  }
+
+  private async removeConnection(
+    clientId: string,
+    serverId: string,
+    field: 'connId' | 'serverId',
+    value: string,
+  ): Promise<Offline | undefined> {
     const removed = await this.run(
-      DROP_ROUTE_ON_SERVER,
+      REMOVE_CONNECTION,
       2,
       this.keys.clientRoute(clientId),
       this.keys.serverConnections(serverId),
-      serverId,
+      field,
+      value,
       connectionField(clientId),
     );
     return offline(clientId, removed);

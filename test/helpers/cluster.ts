@@ -1,9 +1,8 @@
 import { signToken, type Role } from '../../src/protocol/index.js';
-import { loadTopologyFile } from '../../src/topology/load.js';
-import { cleanBroker, cleanRedis, randomNamespace } from './env.js';
+import { randomNamespace } from './env.js';
 import {
-  ROOT,
   TEST_SECRET,
+  cleanNamespace,
   freePort,
   roleEnv,
   runCommand,
@@ -68,14 +67,6 @@ export class Cluster {
   async stop(): Promise<void> {
     await Promise.allSettled([...this.servers.values()].map((s) => s.process.stop()));
     await Promise.allSettled(this.stateManagers.map((s) => s.stop()));
-    const topology = await loadTopologyFile(`${ROOT}topology/topology.yaml`, this.namespace);
-    await cleanBroker({
-      queues: [
-        ...topology.queues.map((q) => q.name),
-        ...[...this.servers.keys()].map((id) => topology.serverQueue(id).name),
-      ],
-      exchanges: topology.exchanges.map((e) => e.name),
-    });
-    await cleanRedis(this.namespace);
+    await cleanNamespace(this.namespace, this.servers.keys());
   }
 }

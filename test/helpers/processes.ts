@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { AMQP_URL, REDIS_URL } from './env.js';
+import { loadTopologyFile } from '../../src/topology/load.js';
+import { AMQP_URL, REDIS_URL, cleanBroker, cleanRedis } from './env.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/exam-relay.js', import.meta.url));
@@ -146,4 +147,23 @@ export async function waitForHttp(url: string, status = 200, timeoutMs = 20_000)
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms`);
+}
+
+/**
+ * Deletes what a namespace's cluster left behind: the topology file's queues and exchanges,
+ * the named servers' queues, and every Redis key of the namespace.
+ */
+export async function cleanNamespace(
+  namespace: string,
+  serverIds: Iterable<string>,
+): Promise<void> {
+  const topology = await loadTopologyFile(`${ROOT}topology/topology.yaml`, namespace);
+  await cleanBroker({
+    queues: [
+      ...topology.queues.map((q) => q.name),
+      ...[...serverIds].map((id) => topology.serverQueue(id).name),
+    ],
+    exchanges: topology.exchanges.map((e) => e.name),
+  });
+  await cleanRedis(namespace);
 }
