@@ -95,6 +95,27 @@ describe('faults during a stream of 1,000 status changes', function () {
     await expectNothingLost('SIGKILL state manager', () => examinee.frames, stream);
   });
 
+  it('loses nothing with two state managers sharing the queue when one is SIGKILLed', async () => {
+    // Two workers apply changes concurrently, so routed messages can reach a server out of
+    // seq order; the server must still deliver them in order, once each.
+    cluster = await Cluster.start({ env: ENV, stateManagers: 2 });
+    const { examinee, supervisor } = await participants();
+    let struck = false;
+    const stream = await streamChanges(supervisor, {
+      count: COUNT,
+      targetExamineeId: 'E001',
+      prefix: 'two-sm',
+      window: 32,
+      onAcked: (n) => {
+        if (n < 400 || struck) return;
+        struck = true;
+        void cluster.stateManagers[0]?.stop('SIGKILL');
+      },
+    });
+    expect(struck).to.equal(true);
+    await expectNothingLost('2 state managers, one SIGKILLed', () => examinee.frames, stream);
+  });
+
   it("loses nothing when the examinee's socket server is SIGKILLed (the client fails over and resumes)", async () => {
     cluster = await Cluster.start({ env: ENV });
     const supervisor = await TestClient.login(
