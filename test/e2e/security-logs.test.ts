@@ -119,7 +119,9 @@ describe('security: secrets in logs', function () {
     );
     extra.push(wrongRedis);
     await wrongRedis.waitForLog((l) => l.msg === 'redis error');
-    await wrongRedis.stop();
+    // Wrong credentials are final, as the broker's 403 is: the process exits 1.
+    expect(await wrongRedis.wait()).to.equal(1);
+    expect(wrongRedis.stderr.join('')).to.match(/Redis refused the credentials in REDIS_URL/);
 
     await Promise.all([...c.servers.values()].map((s) => s.process.stop()));
     await Promise.all(c.stateManagers.map((s) => s.stop()));

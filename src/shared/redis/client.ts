@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { maskUrl } from '../logger.js';
 import { backoff } from '../backoff.js';
+import { ConfigError } from '../errors.js';
 
 export type { Redis } from 'ioredis';
 
@@ -47,11 +48,32 @@ export function createRedis({
   return redis;
 }
 
-/** Connects and waits for `ready`; while Redis is down, ioredis keeps retrying. */
+/** Replies after which retrying the connection cannot help: the credentials are wrong. */
+const FATAL = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username|password)/i;
+
+/**
+ * Connects and waits for `ready`; while Redis is down, ioredis keeps retrying. Rejects with a
+ * ConfigError (and stops retrying) when Redis refuses the credentials, as the broker's 403 does.
+ */
 export async function connectRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return;
-  const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  let onError: ((err: Error) => void) | undefined;
+  const settled = new Promise<void>((resolve, reject) => {
+    redis.once('ready', () => resolve());
+    onError = (err: Error) => {
+      if (!FATAL.test(err.message)) return;
+      redis.disconnect();
+      reject(new ConfigError(`Redis refused the credentials in REDIS_URL: ${err.message}`));
+    };
+    redis.on('error', onError);
+  });
+  // Awaited below; until then a refusal must not count as an unhandled rejection.
+  settled.catch(() => undefined);
   // A failed first attempt rejects here, but the retry strategy goes on; wait for ready.
   if (redis.status === 'wait') await redis.connect().catch(() => undefined);
-  await ready;
+  try {
+    await settled;
+  } finally {
+    if (onError) redis.off('error', onError);
+  }
 }
