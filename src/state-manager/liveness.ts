@@ -31,7 +31,7 @@ interface LivenessDeps {
  */
 export function startLiveness(
   deps: LivenessDeps,
-  config: { heartbeatIntervalMs: number; serverDownAfterMs: number },
+  config: { heartbeatIntervalMs: number; serverDownAfterMs: number; retentionSeconds: number },
 ): () => Promise<void> {
   const abort = new AbortController();
   const sweepEveryMs = Math.min(1000, Math.max(100, config.serverDownAfterMs / 4));
@@ -55,6 +55,11 @@ export function startLiveness(
           const timestamp = new Date().toISOString();
           await deps.redis.hset(deps.keys.stateManagers(), deps.id, timestamp);
           await forgetSilentStateManagers(deps, config.serverDownAfterMs * 10);
+          // A server DOWN for the whole retention window is retired: nothing can resume there.
+          const retired = await deps.servers.forgetRetired(
+            new Date(Date.now() - config.retentionSeconds * 1000),
+          );
+          if (retired.length > 0) deps.logger.info({ retired }, 'retired servers forgotten');
           await deps.router.broadcast({
             type: 'sync_state',
             data: { servers: await deps.servers.snapshot(), timestamp },

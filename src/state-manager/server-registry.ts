@@ -89,6 +89,28 @@ export class ServerRegistry {
     return down;
   }
 
+  /** Forgets servers DOWN since before `cutoff` (their connections hash and registration). */
+  async forgetRetired(cutoff: Date): Promise<string[]> {
+    const k = this.keys;
+    const servers = await this.redis.smembers(k.servers());
+    const retired: string[] = [];
+    for (const serverId of servers) {
+      const [status, lastSync] = await this.redis.hmget(
+        k.serverConnections(serverId),
+        'status',
+        'lastSync',
+      );
+      if (status !== 'DOWN' || !lastSync || lastSync >= cutoff.toISOString()) continue;
+      await this.redis
+        .multi()
+        .srem(k.servers(), serverId)
+        .del(k.serverConnections(serverId))
+        .exec();
+      retired.push(serverId);
+    }
+    return retired;
+  }
+
   /** Every known server's connections and status, as `sync_state` reports them. */
   async snapshot(): Promise<Record<string, { connections: string[]; status: 'ACTIVE' | 'DOWN' }>> {
     const servers = (await this.redis.smembers(this.keys.servers())).sort();
