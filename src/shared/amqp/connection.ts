@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { coalesceWrites } from './coalesce-writes.js';
 import { EventEmitter } from 'node:events';
 import amqp from 'amqplib';
 import type { ChannelModel } from 'amqplib';
@@ -132,6 +134,9 @@ export class AmqpConnection extends EventEmitter<{
       }
       attempt = 0;
       this.model = model;
+      // amqplib keeps its socket as `connection.stream` (not in its typings).
+      const socket = (model.connection as unknown as { stream?: unknown }).stream;
+      if (socket instanceof Writable) coalesceWrites(socket);
       const closed = new Promise<void>((resolve) => {
         model.connection.once('close', (err?: unknown) => {
           if (err) this.log.warn({ err: messageOf(err) }, 'amqp connection lost');
