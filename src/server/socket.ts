@@ -175,6 +175,11 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       },
     });
     if (cursor < current) void s.delivery.fill();
+    // A lastSeq beyond anything stored (Redis lost data, or another client's seq): what the
+    // client holds after `current` is not ours to vouch for.
+    if (resume !== undefined && resume > current) {
+      s.send({ type: 'resync', data: { fromSeq: current, toSeq: resume } });
+    }
     for (const text of early.splice(0)) onFrame(s, text);
     try {
       await ctx.publish(connectCommand(config.serverId, s, s.connectedAt));

@@ -235,6 +235,49 @@ for (const stateManagers of [1, 2]) {
       });
     });
 
+    describe('resume', () => {
+      it('replays what came after lastSeq, in order, before anything new', async () => {
+        const s1 = await login('serverB', 'S001', 'supervisor');
+        const e5 = await login('serverA', 'E005', 'examinee');
+        await routed('E005', 'serverA');
+        for (const [i, status] of ['READY', 'STARTED', 'PAUSED'].entries()) {
+          s1.send({
+            type: 'status_change',
+            id: `r-${i}`,
+            data: { targetExamineeId: 'E005', status },
+          });
+          await s1.next((f) => f.type === 'ack' && f.id === `r-${i}`);
+        }
+        const first = (await e5.next(isChange('r-0'))).seq as number;
+        e5.close();
+        const back = await TestClient.login(
+          cluster.port('serverB'),
+          await cluster.token('E005', 'examinee'),
+          first,
+        );
+        clients.push(back);
+        const replayed = await back.count((f) => f.type === 'status_change', 2);
+        expect(replayed.map((f) => f.id)).to.deep.equal(['r-1', 'r-2']);
+        expect(replayed.map((f) => f.seq)).to.deep.equal([first + 1, first + 2]);
+      });
+
+      it('says resync when lastSeq is beyond anything stored', async () => {
+        const fresh = await login('serverA', 'E404', 'examinee');
+        fresh.close();
+        const client = await TestClient.login(
+          cluster.port('serverA'),
+          await cluster.token('E404', 'examinee'),
+          999,
+        );
+        clients.push(client);
+        expect((client.frames[0]?.data as { lastSeq: number }).lastSeq).to.equal(0);
+        expect((await client.next((f) => f.type === 'resync')).data).to.deep.equal({
+          fromSeq: 0,
+          toSeq: 999,
+        });
+      });
+    });
+
     describe('pipelined frames', () => {
       it('handles a status_change sent right after hello, before the welcome arrives', async () => {
         const e1 = await login('serverA', 'E001', 'examinee');
