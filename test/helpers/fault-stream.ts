@@ -11,12 +11,21 @@ export interface StreamResult {
   statusOf: Map<string, string>;
   /** Times a request was sent again with the same id (UNAVAILABLE or no ack in time). */
   retries: number;
+  /** Names of the strikes that ran, in order. */
+  struck: string[];
+}
+
+/** A fault to run once, when `atAcked` changes have been acked. */
+export interface Strike {
+  name: string;
+  atAcked: number;
+  run(): void;
 }
 
 /**
  * A supervisor streams `count` targeted status changes with at most `window` in flight,
  * retrying with the same id on UNAVAILABLE or when no ack comes within `ackTimeoutMs`, as a
- * real client does. `onAcked(n)` lets a fault test strike mid-stream.
+ * real client does. Each of `strikes` runs once, mid-stream, when its ack count is reached.
  */
 export async function streamChanges(
   supervisor: TestClient,
@@ -27,7 +36,7 @@ export async function streamChanges(
     window?: number;
     ackTimeoutMs?: number;
     deadlineMs?: number;
-    onAcked?: (acked: number) => void;
+    strikes?: Strike[];
   },
 ): Promise<StreamResult> {
   const { count, targetExamineeId, prefix, window = 16, ackTimeoutMs = 4000 } = options;
@@ -38,6 +47,7 @@ export async function streamChanges(
   const sentAt = new Map<string, number>();
   let next = 0;
   let retries = 0;
+  const struck: string[] = [];
   let seen = 0;
 
   const send = (id: string) => {
@@ -57,7 +67,12 @@ export async function streamChanges(
       if (!id || !sentAt.has(id)) continue;
       if (f.type === 'ack' && !acked.has(id)) {
         acked.add(id);
-        options.onAcked?.(acked.size);
+        for (const strike of options.strikes ?? []) {
+          if (acked.size >= strike.atAcked && !struck.includes(strike.name)) {
+            struck.push(strike.name);
+            strike.run();
+          }
+        }
       } else if (f.type === 'error' && !acked.has(id)) {
         if (f.code !== 'UNAVAILABLE' && f.code !== 'RATE_LIMITED') {
           throw new Error(`request ${id} refused: ${JSON.stringify(f)}`);
@@ -75,7 +90,7 @@ export async function streamChanges(
     while (next < count && sentAt.size - acked.size < window) send(ids[next++] as string);
     await new Promise((r) => setTimeout(r, 5));
   }
-  return { ids, acked, statusOf, retries };
+  return { ids, acked, statusOf, retries, struck };
 }
 
 export interface Verdict {

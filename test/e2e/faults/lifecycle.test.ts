@@ -141,9 +141,13 @@ describe('server lifecycle and poison messages', function () {
         count: 500,
         targetExamineeId: 'E001',
         prefix: 'drain',
-        onAcked: (n) => {
-          if (n === 100) exitCode = cluster.servers.get('serverA')?.process.stop('SIGTERM');
-        },
+        strikes: [
+          {
+            name: 'drain',
+            atAcked: 100,
+            run: () => (exitCode = cluster.servers.get('serverA')?.process.stop('SIGTERM')),
+          },
+        ],
       });
       await moved;
       expect(first.frames.some((f) => f.type === 'reconnect')).to.equal(true);

@@ -11,7 +11,13 @@ import { TcpProxy } from '../../helpers/tcp-proxy.js';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
-import { classify, report, streamChanges, type StreamResult } from '../../helpers/fault-stream.js';
+import {
+  classify,
+  report,
+  streamChanges,
+  type Strike,
+  type StreamResult,
+} from '../../helpers/fault-stream.js';
 
 const COUNT = 1000;
 /** The supervisor streams far faster than a person; lift the per-connection rate limit. */
@@ -33,6 +39,15 @@ describe('faults during a stream of 1,000 status changes', function () {
     await cluster.stop();
   });
 
+  /** Waits until the state manager has routed the client to the server. */
+  async function routedTo(clientId: string, serverId: string) {
+    const routeKey = `${cluster.namespace}:client:${clientId}:route`;
+    for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== serverId; i++) {
+      if (i > 500) throw new Error(`${clientId} never routed to ${serverId}`);
+      await sleep(20);
+    }
+  }
+
   async function participants() {
     const examinee = await TestClient.login(
       cluster.port('serverA'),
@@ -43,11 +58,7 @@ describe('faults during a stream of 1,000 status changes', function () {
       await cluster.token('S001', 'supervisor'),
     );
     clients.push(examinee, supervisor);
-    const routeKey = `${cluster.namespace}:client:E001:route`;
-    for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== 'serverA'; i++) {
-      if (i > 500) throw new Error('E001 never routed');
-      await sleep(20);
-    }
+    await routedTo('E001', 'serverA');
     return { examinee, supervisor };
   }
 
@@ -76,22 +87,24 @@ describe('faults during a stream of 1,000 status changes', function () {
   it('loses nothing when the state manager is SIGKILLed mid-stream and restarted', async () => {
     cluster = await Cluster.start({ env: ENV });
     const { examinee, supervisor } = await participants();
-    let struck = false;
-    const stream = await streamChanges(supervisor, {
-      count: COUNT,
-      targetExamineeId: 'E001',
-      prefix: 'kill-sm',
-      onAcked: (n) => {
-        if (n < 300 || struck) return;
-        struck = true;
+    const kill: Strike = {
+      name: 'kill',
+      atAcked: 300,
+      run: () => {
         const [sm] = cluster.stateManagers.splice(0, 1);
         void sm
           ?.stop('SIGKILL')
           .then(() => sleep(500))
           .then(() => cluster.startStateManager());
       },
+    };
+    const stream = await streamChanges(supervisor, {
+      count: COUNT,
+      targetExamineeId: 'E001',
+      prefix: 'kill-sm',
+      strikes: [kill],
     });
-    expect(struck).to.equal(true);
+    expect(stream.struck).to.deep.equal(['kill']);
     await expectNothingLost('SIGKILL state manager', () => examinee.frames, stream);
   });
 
@@ -100,19 +113,19 @@ describe('faults during a stream of 1,000 status changes', function () {
     // seq order; the server must still deliver them in order, once each.
     cluster = await Cluster.start({ env: ENV, stateManagers: 2 });
     const { examinee, supervisor } = await participants();
-    let struck = false;
+    const kill: Strike = {
+      name: 'kill',
+      atAcked: 400,
+      run: () => void cluster.stateManagers[0]?.stop('SIGKILL'),
+    };
     const stream = await streamChanges(supervisor, {
       count: COUNT,
       targetExamineeId: 'E001',
       prefix: 'two-sm',
       window: 32,
-      onAcked: (n) => {
-        if (n < 400 || struck) return;
-        struck = true;
-        void cluster.stateManagers[0]?.stop('SIGKILL');
-      },
+      strikes: [kill],
     });
-    expect(struck).to.equal(true);
+    expect(stream.struck).to.deep.equal(['kill']);
     await expectNothingLost('2 state managers, one SIGKILLed', () => examinee.frames, stream);
   });
 
@@ -138,23 +151,19 @@ describe('faults during a stream of 1,000 status changes', function () {
     examinee.on('welcome', (w) => welcomes.push(w.serverId));
     await examinee.connect();
     try {
-      const routeKey = `${cluster.namespace}:client:E001:route`;
-      for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== 'serverA'; i++) {
-        if (i > 500) throw new Error('E001 never routed');
-        await sleep(20);
-      }
-      let struck = false;
+      await routedTo('E001', 'serverA');
+      const kill: Strike = {
+        name: 'kill',
+        atAcked: 300,
+        run: () => void cluster.servers.get('serverA')?.process.stop('SIGKILL'),
+      };
       const stream = await streamChanges(supervisor, {
         count: COUNT,
         targetExamineeId: 'E001',
         prefix: 'kill-server',
-        onAcked: (n) => {
-          if (n < 300 || struck) return;
-          struck = true;
-          void cluster.servers.get('serverA')?.process.stop('SIGKILL');
-        },
+        strikes: [kill],
       });
-      expect(struck).to.equal(true);
+      expect(stream.struck).to.deep.equal(['kill']);
       await expectNothingLost('SIGKILL examinee server', () => received, stream);
       expect(welcomes).to.deep.equal(['serverA', 'serverB']);
     } finally {
@@ -165,20 +174,22 @@ describe('faults during a stream of 1,000 status changes', function () {
   it('loses nothing when RabbitMQ stops and starts mid-stream', async () => {
     cluster = await Cluster.start({ env: ENV });
     const { examinee, supervisor } = await participants();
-    let struck = false;
+    const restart: Strike = {
+      name: 'restart',
+      atAcked: 300,
+      run: () => {
+        execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
+        setTimeout(() => execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' }), 2000);
+      },
+    };
     const stream = await streamChanges(supervisor, {
       count: COUNT,
       targetExamineeId: 'E001',
       prefix: 'broker',
       deadlineMs: 180_000,
-      onAcked: (n) => {
-        if (n < 300 || struck) return;
-        struck = true;
-        execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' });
-        setTimeout(() => execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' }), 2000);
-      },
+      strikes: [restart],
     });
-    expect(struck).to.equal(true);
+    expect(stream.struck).to.deep.equal(['restart']);
     await expectNothingLost('rabbitmq stop_app/start_app', () => examinee.frames, stream);
   });
 
@@ -194,26 +205,30 @@ describe('faults during a stream of 1,000 status changes', function () {
         METRICS_PORT: String(metricsPort),
       });
       const { examinee, supervisor } = await participants();
-      const struck: string[] = [];
+      const cut: Strike = {
+        name: 'cut',
+        atAcked: 300,
+        run: () => {
+          proxy.cut();
+          setTimeout(() => proxy.restore(), 2000);
+        },
+      };
+      const stall: Strike = {
+        name: 'stall',
+        atAcked: 600,
+        run: () => {
+          proxy.stall();
+          setTimeout(() => proxy.restore(), 7000);
+        },
+      };
       const stream = await streamChanges(supervisor, {
         count: COUNT,
         targetExamineeId: 'E001',
         prefix: 'redis',
         deadlineMs: 180_000,
-        onAcked: (n) => {
-          if (n >= 300 && !struck.includes('cut')) {
-            struck.push('cut');
-            proxy.cut();
-            setTimeout(() => proxy.restore(), 2000);
-          }
-          if (n >= 600 && !struck.includes('stall')) {
-            struck.push('stall');
-            proxy.stall();
-            setTimeout(() => proxy.restore(), 7000);
-          }
-        },
+        strikes: [cut, stall],
       });
-      expect(struck).to.deep.equal(['cut', 'stall']);
+      expect(stream.struck).to.deep.equal(['cut', 'stall']);
       await expectNothingLost('redis cut + stall', () => examinee.frames, stream);
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const reconnects = /^exam_relay_reconnects_total\{service="redis"\} (\d+)/m.exec(metrics);
