@@ -76,7 +76,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
   constructor(options: ExamRelayClientOptions) {
     super();
     this.options = resolveOptions(options);
-    this.cursor = new SeqCursor(this.options.lastSeq);
+    this.cursor = new SeqCursor(this.options.lastSeq, this.options.epoch);
     this.url = this.options.urls[0] ?? '';
     this.requests = new RequestQueue({
       send: (text) => this.send(text),
@@ -92,6 +92,11 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
   /** The seq of the last status change emitted (or resynced past); persist it to resume. */
   get lastSeq(): number {
     return this.cursor.value;
+  }
+
+  /** The epoch `lastSeq` counts in; persist it with `lastSeq` to resume. */
+  get epoch(): string | undefined {
+    return this.cursor.epoch;
   }
 
   /** The current connection's welcome, while `open`. */
@@ -198,7 +203,12 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     this.socket = socket;
     socket.addEventListener('open', () => {
       if (generation !== this.generation) return;
-      const hello: Hello = { type: 'hello', token, resume: { lastSeq: this.cursor.value } };
+      const epoch = this.cursor.epoch;
+      const hello: Hello = {
+        type: 'hello',
+        token,
+        resume: { lastSeq: this.cursor.value, ...(epoch !== undefined ? { epoch } : {}) },
+      };
       socket.send(JSON.stringify(hello));
     });
     socket.addEventListener('message', (event) => this.receive(generation, event.data));
@@ -290,8 +300,11 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
         this.emit('presence', frame.data);
         return;
       case 'resync':
-        this.cursor.skipTo(frame.data.toSeq);
+        this.cursor.skipTo(frame.data.toSeq, frame.data.epoch);
         this.emit('resync', { fromSeq: frame.data.fromSeq, toSeq: frame.data.toSeq });
+        return;
+      case 'snapshot':
+        this.emit('snapshot', frame.data);
         return;
       case 'reconnect':
         // The server is draining and closes with 1001 next; go on to the next URL now.
@@ -308,7 +321,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     this.session = data;
     this.setStatus('open');
     this.welcomedAt = Date.now();
-    const resync = this.cursor.welcome(data.lastSeq);
+    const resync = this.cursor.welcome(data.lastSeq, data.epoch);
     this.emit('welcome', data);
     if (generation !== this.generation) return; // a listener closed the client
     if (resync) {
@@ -349,7 +362,10 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
 
   /** The one place the state changes (see `ClientStatus` for the transitions). */
   private setStatus(next: ClientStatus): void {
+    const previous = this.state;
+    if (previous === next) return;
     this.state = next;
+    this.emit('status', { previous, status: next });
   }
 
   private rejectWaiters(error: Error): void {

@@ -1,4 +1,4 @@
-import type { Presence, StatusChangeData, Welcome } from '../protocol/server-frame.js';
+import type { Presence, Snapshot, StatusChangeData, Welcome } from '../protocol/server-frame.js';
 import type { ExamRelayError } from './errors.js';
 import type { AckData } from './request-queue.js';
 
@@ -20,6 +20,15 @@ export interface AckEvent {
 }
 
 export type PresenceData = Presence['data'];
+
+/** The exam as it stands (after welcome for supervisors, after any resync). */
+export type SnapshotData = Snapshot['data'];
+
+/** The client's connection state changed. */
+export interface StatusEvent {
+  previous: string;
+  status: string;
+}
 
 /** The server's history cannot cover (fromSeq, toSeq]: fetch fresh state. */
 export interface ResyncEvent {
@@ -58,6 +67,10 @@ export type ExamRelayClientEvents = {
   /** Error frames not answering a pending request, invalid server frames, token failures. */
   error: [error: ExamRelayError];
   resync: [range: ResyncEvent];
+  /** The exam's current state: replace what you show with it. */
+  snapshot: [snapshot: SnapshotData];
+  /** Every change of `client.status` (old and new state), as centrifuge-js emits `state`. */
+  status: [change: StatusEvent];
   connected: [info: ConnectedEvent];
   disconnected: [info: DisconnectedEvent];
   unauthorized: [info: UnauthorizedEvent];

@@ -13,6 +13,8 @@ export type {
   ExamRelayClientEvents,
   PresenceData,
   ResyncEvent,
+  SnapshotData,
+  StatusEvent,
   StatusChangeEvent,
   UnauthorizedEvent,
   WelcomeData,

@@ -37,6 +37,11 @@ export interface ExamRelayClientOptions {
    * came after it. Default 0, which replays what the server's history still holds.
    */
   lastSeq?: number;
+  /**
+   * The epoch `lastSeq` counts in (from `welcome.data.epoch`, persisted with it). A server whose
+   * numbering changed since answers with resync and a snapshot. Default: unknown.
+   */
+  epoch?: string;
   /** Random numbers in [0, 1) for jitter; for deterministic tests. Default `Math.random`. */
   random?: () => number;
 }
@@ -50,6 +55,7 @@ export interface ResolvedOptions {
   requestDeadlineMs: number;
   connectTimeoutMs: number;
   lastSeq: number;
+  epoch: string | undefined;
   random: () => number;
 }
 
@@ -92,6 +98,7 @@ export function resolveOptions(options: ExamRelayClientOptions): ResolvedOptions
     requestDeadlineMs: positive('requestDeadlineMs', options.requestDeadlineMs, 30_000),
     connectTimeoutMs: positive('connectTimeoutMs', options.connectTimeoutMs, 10_000),
     lastSeq: seq('lastSeq', options.lastSeq ?? 0),
+    epoch: options.epoch,
     random: options.random ?? Math.random,
   };
 }

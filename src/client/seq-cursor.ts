@@ -10,10 +10,18 @@ export type SeqVerdict = 'next' | 'duplicate' | 'gap';
  * frames went missing.
  */
 export class SeqCursor {
-  constructor(private current: number) {}
+  constructor(
+    private current: number,
+    private numbering: string | undefined = undefined,
+  ) {}
 
   get value(): number {
     return this.current;
+  }
+
+  /** The epoch `value` counts in, once a server has named it. */
+  get epoch(): string | undefined {
+    return this.numbering;
   }
 
   /** Advances on the next seq; leaves repeats and gaps to the caller. */
@@ -24,9 +32,15 @@ export class SeqCursor {
     return 'next';
   }
 
-  /** A `resync` frame: the server skips (fromSeq, toSeq] and continues after toSeq. */
-  skipTo(toSeq: number): void {
-    this.current = Math.max(this.current, toSeq);
+  /**
+   * A `resync` frame: the server skips (fromSeq, toSeq] and continues after toSeq; with an
+   * epoch, the numbering changed and continues after toSeq in that epoch.
+   */
+  skipTo(toSeq: number, epoch?: string): void {
+    if (epoch !== undefined && epoch !== this.numbering) {
+      this.numbering = epoch;
+      this.current = toSeq;
+    } else this.current = Math.max(this.current, toSeq);
   }
 
   /**
@@ -35,10 +49,13 @@ export class SeqCursor {
    * replay that far back; either way our state may not match its seqs, so the range between the
    * two is returned to resync and the server's position is adopted.
    */
-  welcome(serverSeq: number): ResyncEvent | undefined {
+  welcome(serverSeq: number, epoch?: string): ResyncEvent | undefined {
     const previous = this.current;
+    const renumbered = this.numbering !== undefined && epoch !== this.numbering;
     this.current = serverSeq;
-    if (serverSeq === previous) return undefined;
+    this.numbering = epoch ?? this.numbering;
+    // The server sends its own resync (and a snapshot) for another epoch.
+    if (serverSeq === previous || renumbered) return undefined;
     return { fromSeq: Math.min(previous, serverSeq), toSeq: Math.max(previous, serverSeq) };
   }
 }

@@ -10,68 +10,88 @@ import {
   Timestamp,
 } from './common.js';
 import { ErrorCode } from './codes.js';
-import { StatusChangeData } from './server-frame.js';
+import type { ExamStatus } from './server-frame.js';
+import { Epoch, StatusChangeData } from './server-frame.js';
 
 /**
  * Messages between processes, in the seed's envelopes (seeds/000 §19.4): `route_message`
  * (`sourceServer`, `targetServer`, `messageType`, `payload`) and `sync_state`. One union per
- * direction: what socket servers put on `status_queue`, and what the state manager routes to
- * a server's queue. Both ends validate.
+ * direction, each a discriminated union on `type` whose `route_message` member holds a
+ * discriminated union on `data.messageType`, so a `switch` narrows without a cast and a new
+ * message type is a compile error wherever it is not handled. Both ends validate.
  */
 
 /** The state manager as a `targetServer`. */
 export const STATE_MANAGER = 'state-manager';
 
-const inbound = <
-  M extends string,
-  P extends z.ZodType,
-  E extends z.ZodRawShape = Record<never, never>,
->(
+/** One `route_message` kind: its `messageType` and fields beside the envelope's. */
+const kind = <M extends string, S extends z.ZodRawShape>(
+  target: z.ZodType<string>,
   messageType: M,
-  payload: P,
-  extra?: E,
+  shape: S,
 ) =>
   z.strictObject({
-    type: z.literal('route_message'),
-    data: z.strictObject({
-      sourceServer: ServerId,
-      targetServer: z.literal(STATE_MANAGER),
-      messageType: z.literal(messageType),
-      payload,
-      ...(extra as E),
-    }),
+    sourceServer: ServerId,
+    targetServer: target,
+    messageType: z.literal(messageType),
+    ...shape,
   });
 
+const toStateManager = <M extends string, S extends z.ZodRawShape>(messageType: M, shape: S) =>
+  kind(z.literal(STATE_MANAGER), messageType, shape);
+const toServer = <M extends string, S extends z.ZodRawShape>(messageType: M, shape: S) =>
+  kind(ServerId, messageType, shape);
+
+/** A client's presence on one socket server: one `connId` while it holds any socket there. */
+export const ConnectionInfo = z.strictObject({
+  clientId: ClientId,
+  role: Role,
+  examId: ExamId,
+  connId: z.uuid(),
+});
+
 /** A supervisor's change. `examId` is the supervisor's exam (from the token); no target = all. */
-export const StatusChangeCommand = inbound(
-  'status_change',
-  z.strictObject({
+const StatusChangeCommandData = toStateManager('status_change', {
+  requestId: RequestId,
+  payload: z.strictObject({
     supervisorId: ClientId,
     examId: ExamId,
     targetExamineeId: ClientId.optional(),
     status: ExamineeStatus,
     timestamp: Timestamp,
   }),
-  { requestId: RequestId },
-);
+});
 
-export const ConnectCommand = inbound(
-  'connect',
-  z.strictObject({
-    clientId: ClientId,
-    role: Role,
-    examId: ExamId,
-    connId: z.uuid(),
-    timestamp: Timestamp,
-  }),
-);
+/** A client's first socket on the source server opened. */
+const ConnectCommandData = toStateManager('connect', {
+  payload: ConnectionInfo.extend({ timestamp: Timestamp }),
+});
 
-export const DisconnectCommand = inbound(
-  'disconnect',
-  z.strictObject({ clientId: ClientId, connId: z.uuid(), timestamp: Timestamp }),
-);
+/** A client's last socket on the source server closed. */
+const DisconnectCommandData = toStateManager('disconnect', {
+  payload: ConnectionInfo.extend({ timestamp: Timestamp }),
+});
 
-/** Connections and status of servers: a heartbeat names one server, a broadcast all of them. */
+/**
+ * The state managers' own clock through `status_queue`: consuming a tick published at T proves
+ * every heartbeat published before T has been heard (no backlog, no outage in between).
+ */
+const TickData = toStateManager('tick', { payload: z.strictObject({ timestamp: Timestamp }) });
+
+export const StateManagerRoute = z.strictObject({
+  type: z.literal('route_message'),
+  data: z.discriminatedUnion('messageType', [
+    StatusChangeCommandData,
+    ConnectCommandData,
+    DisconnectCommandData,
+    TickData,
+  ]),
+});
+
+/**
+ * Connections and status of servers: a heartbeat names one server (with `clients`, each
+ * connection's identity, so reconciliation restores real connections), a broadcast all.
+ */
 export const SyncState = z.strictObject({
   type: z.literal('sync_state'),
   data: z.strictObject({
@@ -80,39 +100,15 @@ export const SyncState = z.strictObject({
       z.strictObject({
         connections: z.array(ClientId).max(1_000_000),
         status: z.enum(['ACTIVE', 'DOWN']),
+        clients: z.array(ConnectionInfo).max(1_000_000).optional(),
       }),
     ),
     timestamp: Timestamp,
   }),
 });
 
-/** Everything a socket server may put on `status_queue`. */
-export const StatusQueueMessage = z.union([
-  StatusChangeCommand,
-  ConnectCommand,
-  DisconnectCommand,
-  SyncState,
-]);
-
-const outbound = <
-  M extends string,
-  P extends z.ZodType,
-  E extends z.ZodRawShape = Record<never, never>,
->(
-  messageType: M,
-  payload: P,
-  extra?: E,
-) =>
-  z.strictObject({
-    type: z.literal('route_message'),
-    data: z.strictObject({
-      sourceServer: ServerId,
-      targetServer: ServerId,
-      messageType: z.literal(messageType),
-      payload,
-      ...(extra as E),
-    }),
-  });
+/** Everything that may be put on `status_queue`. */
+export const StatusQueueMessage = z.discriminatedUnion('type', [StateManagerRoute, SyncState]);
 
 export const Delivery = z.strictObject({ clientId: ClientId, seq: Seq });
 
@@ -127,66 +123,107 @@ export const AckPayload = z.strictObject({
 });
 
 /**
- * A change to push to local clients; `deliveries` says who gets which seq. On the acting
- * supervisor's own server it also carries the `ack`, sent after the deliveries: one message
- * instead of two.
+ * A change to push to local clients: `deliveries` says which examinee gets which seq, and every
+ * local supervisor of `examId` gets it with `supervisorSeq` (supervisors share the exam's
+ * stream). On the acting supervisor's server it also carries the `ack`, sent after them.
  */
-export const StatusChangeRoute = outbound('status_change', StatusChangeData, {
+const StatusChangeRouteData = toServer('status_change', {
   requestId: RequestId,
-  deliveries: z.array(Delivery).min(1),
+  examId: ExamId,
+  epoch: Epoch,
+  payload: StatusChangeData,
+  deliveries: z.array(Delivery),
+  supervisorSeq: Seq,
   ack: AckPayload.optional(),
 });
 
 /** The completion reply alone, when the acting supervisor's server holds no recipient. */
-export const AckRoute = outbound('ack', AckPayload, { requestId: RequestId });
+const AckRouteData = toServer('ack', { requestId: RequestId, payload: AckPayload });
 
 /** A refused request, for the acting supervisor. */
-export const ErrorRoute = outbound(
-  'error',
-  z.strictObject({
+const ErrorRouteData = toServer('error', {
+  requestId: RequestId,
+  payload: z.strictObject({
     clientId: ClientId,
     code: z.enum(Object.keys(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
     message: z.string().max(500),
   }),
-  { requestId: RequestId },
-);
+});
 
-/** An examinee came or went; for the listed supervisors. */
-export const PresenceRoute = outbound(
-  'presence',
-  z.strictObject({ clientId: ClientId, online: z.boolean(), serverId: ServerId }),
-  { recipients: z.array(ClientId).min(1) },
-);
+/** An examinee came or went; for every local supervisor of `examId`. */
+const PresenceRouteData = toServer('presence', {
+  examId: ExamId,
+  payload: z.strictObject({ clientId: ClientId, online: z.boolean(), serverId: ServerId }),
+});
 
 /**
  * The state manager registered a client on this server; `seq` is the client's latest seq at
- * that moment, so the server can fill anything that was routed elsewhere meanwhile.
+ * that moment (in `epoch`), so the server can fill anything routed elsewhere meanwhile.
  */
-export const ConnectedRoute = outbound(
-  'connected',
-  z.strictObject({ clientId: ClientId, seq: z.number().int().min(0) }),
-);
+const ConnectedRouteData = toServer('connected', {
+  payload: z.strictObject({ clientId: ClientId, seq: z.number().int().min(0), epoch: Epoch }),
+});
+
+export const ServerRoute = z.strictObject({
+  type: z.literal('route_message'),
+  data: z.discriminatedUnion('messageType', [
+    StatusChangeRouteData,
+    AckRouteData,
+    ErrorRouteData,
+    PresenceRouteData,
+    ConnectedRouteData,
+  ]),
+});
 
 /** Everything the state manager may route to a server's queue. */
-export const ServerQueueMessage = z.union([
-  StatusChangeRoute,
-  AckRoute,
-  ErrorRoute,
-  PresenceRoute,
-  ConnectedRoute,
-  SyncState,
-]);
+export const ServerQueueMessage = z.discriminatedUnion('type', [ServerRoute, SyncState]);
 
-export type StatusChangeCommand = z.infer<typeof StatusChangeCommand>;
-export type ConnectCommand = z.infer<typeof ConnectCommand>;
-export type DisconnectCommand = z.infer<typeof DisconnectCommand>;
+export type ConnectionInfo = z.infer<typeof ConnectionInfo>;
+export type StateManagerRoute = z.infer<typeof StateManagerRoute>;
 export type SyncState = z.infer<typeof SyncState>;
 export type StatusQueueMessage = z.infer<typeof StatusQueueMessage>;
 export type Delivery = z.infer<typeof Delivery>;
-export type StatusChangeRoute = z.infer<typeof StatusChangeRoute>;
-export type AckRoute = z.infer<typeof AckRoute>;
 export type AckPayload = z.infer<typeof AckPayload>;
-export type ErrorRoute = z.infer<typeof ErrorRoute>;
-export type PresenceRoute = z.infer<typeof PresenceRoute>;
-export type ConnectedRoute = z.infer<typeof ConnectedRoute>;
+export type ServerRoute = z.infer<typeof ServerRoute>;
 export type ServerQueueMessage = z.infer<typeof ServerQueueMessage>;
+/** One `route_message` kind by its `messageType`, e.g. `RouteOf<ServerRoute, 'ack'>`. */
+export type RouteOf<R extends { data: { messageType: string } }, M extends string> = {
+  type: 'route_message';
+  data: Extract<R['data'], { messageType: M }>;
+};
+export type StatusChangeCommand = RouteOf<StateManagerRoute, 'status_change'>;
+export type ConnectCommand = RouteOf<StateManagerRoute, 'connect'>;
+export type DisconnectCommand = RouteOf<StateManagerRoute, 'disconnect'>;
+export type StatusChangeRoute = RouteOf<ServerRoute, 'status_change'>;
+
+/** Without the envelope's fields: what a builder of one kind is given. */
+type Body<D> = D extends unknown ? Omit<D, 'sourceServer' | 'targetServer'> : never;
+
+/** The one builder of `route_message` envelopes, for every role and every kind. */
+export function routeMessage<D extends StateManagerRoute['data'] | ServerRoute['data']>(
+  sourceServer: string,
+  targetServer: D['targetServer'],
+  body: Body<D>,
+): { type: 'route_message'; data: D } {
+  return { type: 'route_message', data: { sourceServer, targetServer, ...body } as D };
+}
+
+/** A command for the state manager from `sourceServer`. */
+export function toStateManagerMessage(
+  sourceServer: string,
+  body: Body<StateManagerRoute['data']>,
+): StateManagerRoute {
+  return routeMessage<StateManagerRoute['data']>(sourceServer, STATE_MANAGER, body);
+}
+
+/** A message for one server's queue. */
+export function toServerMessage(
+  sourceServer: string,
+  targetServer: string,
+  body: Body<ServerRoute['data']>,
+): ServerRoute {
+  return routeMessage<ServerRoute['data']>(sourceServer, targetServer, body);
+}
+
+/** Exam status in the snapshot and welcome; re-exported for bus users. */
+export type { ExamStatus };

@@ -6,7 +6,11 @@ export const Hello = z.strictObject({
   type: z.literal('hello'),
   token: z.string().min(1).max(4096),
   resume: z
-    .strictObject({ lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })
+    .strictObject({
+      lastSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+      /** The epoch `lastSeq` counts in (from `welcome`); another epoch gets resync + snapshot. */
+      epoch: z.string().max(32).optional(),
+    })
     .optional(),
 });
 

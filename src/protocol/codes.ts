@@ -8,6 +8,8 @@ export const CloseCode = {
   MESSAGE_TOO_BIG: 1009,
   /** Internal error. */
   INTERNAL: 1011,
+  /** The server lost its broker: reconnect to another server. */
+  SERVICE_RESTART: 1012,
   /** The server cannot serve right now (broker or Redis down); reconnect later. */
   TRY_AGAIN_LATER: 1013,
   /** No valid `hello` first, or a bad, expired or missing token. */

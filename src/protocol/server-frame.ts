@@ -11,6 +11,16 @@ import {
 } from './common.js';
 import { ErrorCode } from './codes.js';
 
+/** A status as stored: what it is, who set it, when. */
+export const ExamStatus = z.strictObject({
+  status: ExamineeStatus,
+  supervisorId: ClientId,
+  timestamp: Timestamp,
+});
+
+/** The numbering of seqs: changes when Redis lost the counters. */
+export const Epoch = z.string().regex(/^[A-Za-z0-9]{1,32}$/);
+
 export const Welcome = z.strictObject({
   type: z.literal('welcome'),
   data: z.strictObject({
@@ -20,6 +30,34 @@ export const Welcome = z.strictObject({
     serverId: ServerId,
     /** The seq this connection resumes after; frames with higher seqs follow. */
     lastSeq: z.number().int().min(0),
+    /** Names the numbering of `seq`; changes when Redis lost the counters. */
+    epoch: Epoch,
+    /**
+     * An examinee's current status (its own last change or the exam's last exam-wide change,
+     * whichever came later); a supervisor's: the exam's last exam-wide status. Null if none.
+     */
+    status: ExamStatus.nullable(),
+  }),
+});
+
+/** Most examinees a snapshot lists; past it `truncated` is true. */
+export const SNAPSHOT_MAX_EXAMINEES = 10_000;
+
+/**
+ * The exam as it stands: after `welcome` for a supervisor, after `resync` for anyone. An
+ * examinee's snapshot lists only itself.
+ */
+export const Snapshot = z.strictObject({
+  type: z.literal('snapshot'),
+  data: z.strictObject({
+    examId: ExamId,
+    status: ExamStatus.nullable(),
+    examinees: z
+      .array(
+        z.strictObject({ clientId: ClientId, online: z.boolean(), status: ExamStatus.nullable() }),
+      )
+      .max(SNAPSHOT_MAX_EXAMINEES),
+    truncated: z.boolean(),
   }),
 });
 
@@ -69,7 +107,12 @@ export const ErrorFrame = z.strictObject({
 /** The history cannot cover the gap after `lastSeq`: fetch fresh state, then continue. */
 export const Resync = z.strictObject({
   type: z.literal('resync'),
-  data: z.strictObject({ fromSeq: z.number().int().min(0), toSeq: z.number().int().min(0) }),
+  data: z.strictObject({
+    fromSeq: z.number().int().min(0),
+    toSeq: z.number().int().min(0),
+    /** Set when the numbering changed: seqs continue after `toSeq` in this epoch. */
+    epoch: Epoch.optional(),
+  }),
 });
 
 /** The server is going away: reconnect to another server (the socket then closes with 1001). */
@@ -81,6 +124,7 @@ export const Reconnect = z.strictObject({
 /** Every frame a server may send. */
 export const ServerFrame = z.discriminatedUnion('type', [
   Welcome,
+  Snapshot,
   StatusChangeFrame,
   Ack,
   Presence,
@@ -90,6 +134,8 @@ export const ServerFrame = z.discriminatedUnion('type', [
 ]);
 
 export type Welcome = z.infer<typeof Welcome>;
+export type ExamStatus = z.infer<typeof ExamStatus>;
+export type Snapshot = z.infer<typeof Snapshot>;
 export type StatusChangeData = z.infer<typeof StatusChangeData>;
 export type StatusChangeFrame = z.infer<typeof StatusChangeFrame>;
 export type Ack = z.infer<typeof Ack>;

@@ -1,44 +1,24 @@
 import {
-  STATE_MANAGER,
+  toStateManagerMessage,
+  type ConnectionInfo,
   type Identity,
   type StatusChangeRequest,
   type StatusQueueMessage,
 } from '../protocol/index.js';
-import type { Session } from './session.js';
 
 /**
  * The messages a socket server puts on `status_queue`, in the seed's `route_message` and
  * `sync_state` envelopes.
  */
 
-const envelope = <D extends object>(serverId: string, data: D) => ({
-  type: 'route_message' as const,
-  data: { sourceServer: serverId, targetServer: STATE_MANAGER as typeof STATE_MANAGER, ...data },
-});
-
-/** A session connected (or is the client's newest here after another closed). */
-export function connectCommand(
+/** A client's first socket here opened (`disconnect`: its last closed). */
+export function linkCommand(
   serverId: string,
-  session: Session,
+  messageType: 'connect' | 'disconnect',
+  link: ConnectionInfo,
   timestamp: string,
 ): StatusQueueMessage {
-  const { clientId, role, examId } = session.identity;
-  return envelope(serverId, {
-    messageType: 'connect' as const,
-    payload: { clientId, role, examId, connId: session.connId, timestamp },
-  });
-}
-
-/** A client's last socket here closed. */
-export function disconnectCommand(serverId: string, session: Session): StatusQueueMessage {
-  return envelope(serverId, {
-    messageType: 'disconnect' as const,
-    payload: {
-      clientId: session.clientId,
-      connId: session.connId,
-      timestamp: new Date().toISOString(),
-    },
-  });
+  return toStateManagerMessage(serverId, { messageType, payload: { ...link, timestamp } });
 }
 
 /** A supervisor's change: the actor comes from the token, never from the frame. */
@@ -47,8 +27,8 @@ export function statusChangeCommand(
   actor: Identity,
   frame: StatusChangeRequest,
 ): StatusQueueMessage {
-  return envelope(serverId, {
-    messageType: 'status_change' as const,
+  return toStateManagerMessage(serverId, {
+    messageType: 'status_change',
     requestId: frame.id,
     payload: {
       supervisorId: actor.clientId,
@@ -62,12 +42,14 @@ export function statusChangeCommand(
   });
 }
 
-/** This server's heartbeat: the clients it holds. */
-export function heartbeatMessage(serverId: string, clientIds: string[]): StatusQueueMessage {
+/** This server's heartbeat: the clients it holds, with each connection's identity. */
+export function heartbeatMessage(serverId: string, clients: ConnectionInfo[]): StatusQueueMessage {
   return {
     type: 'sync_state',
     data: {
-      servers: { [serverId]: { connections: clientIds, status: 'ACTIVE' } },
+      servers: {
+        [serverId]: { connections: clients.map((c) => c.clientId), status: 'ACTIVE', clients },
+      },
       timestamp: new Date().toISOString(),
     },
   };

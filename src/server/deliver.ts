@@ -4,73 +4,83 @@ import {
   statusChangeFrameJson,
   statusChangeFrameParts,
   type AckPayload,
-  type AckRoute,
-  type ConnectedRoute,
-  type ErrorRoute,
-  type PresenceRoute,
+  type RouteOf,
   type ServerQueueMessage,
-  type StatusChangeRoute,
+  type ServerRoute,
 } from '../protocol/index.js';
-import type { SessionRegistry } from './session.js';
+import type { Session, SessionRegistry } from './session.js';
 import type { ServerMetrics } from './metrics.js';
 
+interface Deps {
+  sessions: SessionRegistry;
+  metrics: ServerMetrics;
+  logger: Logger;
+}
+
 /**
- * Pushes what the state manager routed to this server to the local sockets it names.
+ * Pushes what the state manager routed to this server to the local sockets it concerns.
  * Clients not connected here (they moved or left) are skipped: their frames are in history.
  */
-export function deliverRouted(
-  message: ServerQueueMessage,
-  deps: { sessions: SessionRegistry; metrics: ServerMetrics; logger: Logger },
-): void {
+export function deliverRouted(message: ServerQueueMessage, deps: Deps): void {
   if (message.type === 'sync_state') return; // the admin shows it; sockets do not need it
-  // TypeScript does not narrow on the nested discriminant; the schema parse guarantees shapes.
-  switch (message.data.messageType) {
+  const { data } = message;
+  switch (data.messageType) {
     case 'status_change':
-      return statusChange(message as StatusChangeRoute, deps);
+      return statusChange({ type: message.type, data }, deps);
     case 'ack':
-      return ack(message as AckRoute, deps);
+      return sendAck(data.requestId, data.payload, deps);
     case 'error':
-      return error(message as ErrorRoute, deps);
+      for (const session of deps.sessions.of(data.payload.clientId)) {
+        session.send({
+          type: 'error',
+          id: data.requestId,
+          code: data.payload.code,
+          message: data.payload.message,
+        });
+      }
+      return;
     case 'presence':
-      return presence(message as PresenceRoute, deps);
+      for (const session of deps.sessions.supervisorsOf(data.examId)) {
+        session.send({ type: 'presence', data: data.payload });
+      }
+      return;
     case 'connected':
-      return connected(message as ConnectedRoute, deps);
+      for (const session of deps.sessions.of(data.payload.clientId)) {
+        session.delivery?.syncTo(data.payload.seq, data.payload.epoch);
+      }
+      return;
   }
 }
 
-type Deps = Parameters<typeof deliverRouted>[1];
-
-function statusChange(message: StatusChangeRoute, deps: Deps): void {
+function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps): void {
   const { sessions, metrics, logger } = deps;
-  const { requestId, payload, deliveries } = message.data;
+  const { requestId, payload, deliveries, examId, epoch, supervisorSeq } = message.data;
   const sentAt = Date.parse(payload.timestamp);
-  const delivered: string[] = [];
-  // Every supervisor (and, for a targeted change, every recipient) sees the same data: encode
-  // it once per message, not once per socket.
-  const shared = statusChangeFrameParts(requestId, payload);
-  for (const { clientId, seq } of deliveries) {
-    for (const session of sessions.of(clientId)) {
-      const data = statusChangeDataFor(payload, clientId, session.identity.role);
-      const text =
-        data === payload
-          ? `${shared[0]}${seq}${shared[1]}`
-          : statusChangeFrameJson(seq, requestId, data);
-      if (session.delivery?.offer(seq, text)) {
-        metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
-        delivered.push(clientId);
-      } else metrics.duplicatesDropped.inc();
-    }
+  let delivered = 0;
+  const offer = (session: Session, seq: number, text: string) => {
+    if (session.delivery?.offer(seq, text, epoch)) {
+      metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
+      delivered += 1;
+    } else metrics.duplicatesDropped.inc();
+  };
+  // Every supervisor (and, for a targeted change, the examinee) sees the same data: encode it
+  // once per message, not once per socket.
+  const [prefix, suffix] = statusChangeFrameParts(requestId, payload);
+  for (const session of sessions.supervisorsOf(examId)) {
+    offer(session, supervisorSeq, `${prefix}${supervisorSeq}${suffix}`);
   }
-  logger.info(
+  for (const { clientId, seq } of deliveries) {
+    const data = statusChangeDataFor(payload, clientId, 'examinee');
+    const text =
+      data === payload ? `${prefix}${seq}${suffix}` : statusChangeFrameJson(seq, requestId, data);
+    for (const session of sessions.of(clientId)) offer(session, seq, text);
+  }
+  logger.debug(
     { messageId: requestId, supervisorId: payload.supervisorId, delivered },
     'status change delivered',
   );
   // After the deliveries of the same change.
   if (message.data.ack) sendAck(requestId, message.data.ack, deps);
-}
-
-function ack(message: AckRoute, deps: Deps): void {
-  sendAck(message.data.requestId, message.data.payload, deps);
 }
 
 /** The completion reply to the acting supervisor's sockets here. */
@@ -88,23 +98,4 @@ function sendAck(requestId: string, payload: AckPayload, { sessions }: Deps): vo
       },
     });
   }
-}
-
-function error(message: ErrorRoute, { sessions }: Deps): void {
-  const { requestId, payload } = message.data;
-  for (const session of sessions.of(payload.clientId)) {
-    session.send({ type: 'error', id: requestId, code: payload.code, message: payload.message });
-  }
-}
-
-function presence(message: PresenceRoute, { sessions }: Deps): void {
-  const { payload, recipients } = message.data;
-  for (const clientId of recipients) {
-    for (const session of sessions.of(clientId)) session.send({ type: 'presence', data: payload });
-  }
-}
-
-function connected(message: ConnectedRoute, { sessions }: Deps): void {
-  const { clientId, seq } = message.data.payload;
-  for (const session of sessions.of(clientId)) session.delivery?.syncTo(seq);
 }

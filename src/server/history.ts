@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
+import { readEpoch } from '../shared/redis/commands.js';
+import { StatusRecord } from '../shared/redis/records.js';
+import {
+  SNAPSHOT_MAX_EXAMINEES,
+  type ExamStatus,
+  type Identity,
+  type Snapshot,
+} from '../protocol/index.js';
 
 export interface HistoryFrame {
   seq: number;
@@ -7,22 +15,52 @@ export interface HistoryFrame {
   text: string;
 }
 
-/** Read-only access to a client's seq counter and replay history (written by the state manager). */
+/** Where a client is when it connects: the numbering, its last seq, its current status. */
+export interface WelcomeState {
+  epoch: string;
+  seq: number;
+  status: ExamStatus | null;
+}
+
+/**
+ * Read-only access to what the state manager wrote: each client's stream (an examinee's own,
+ * or its exam's for a supervisor, who sees every change of the exam), statuses and snapshots.
+ */
 export class History {
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
   ) {}
 
-  /** The last seq given to any frame for this client (0 if none). */
-  async currentSeq(clientId: string): Promise<number> {
-    return Number((await this.redis.get(this.keys.clientSeq(clientId))) ?? 0);
+  private stream(identity: Identity): { seq: string; history: string } {
+    const k = this.keys;
+    return identity.role === 'supervisor'
+      ? { seq: k.examSeq(identity.examId), history: k.examHistory(identity.examId) }
+      : { seq: k.clientSeq(identity.clientId), history: k.clientHistory(identity.clientId) };
+  }
+
+  /** The epoch, last seq and current status, read in one round trip. */
+  async welcome(identity: Identity): Promise<WelcomeState> {
+    const k = this.keys;
+    const [epoch, seq, own, exam] = await Promise.all([
+      readEpoch(this.redis, k.epoch()),
+      this.redis.get(this.stream(identity).seq),
+      identity.role === 'examinee'
+        ? this.redis.hmget(k.examineeStatus(identity.clientId), ...StatusRecord.fields)
+        : Promise.resolve([]),
+      this.redis.hmget(k.examStatus(identity.examId), ...StatusRecord.fields),
+    ]);
+    return {
+      epoch,
+      seq: Number(seq ?? 0),
+      status: StatusRecord.current(StatusRecord.decode(own), StatusRecord.decode(exam)),
+    };
   }
 
   /** Stored frames with seq > `afterSeq`, oldest first (at most `limit`). */
-  async after(clientId: string, afterSeq: number, limit = 1000): Promise<HistoryFrame[]> {
+  async after(identity: Identity, afterSeq: number, limit = 1000): Promise<HistoryFrame[]> {
     const flat = await this.redis.zrangebyscore(
-      this.keys.clientHistory(clientId),
+      this.stream(identity).history,
       `(${afterSeq}`,
       '+inf',
       'WITHSCORES',
@@ -35,5 +73,44 @@ export class History {
       frames.push({ text: flat[i] as string, seq: Number(flat[i + 1]) });
     }
     return frames;
+  }
+
+  /**
+   * The exam as it stands, for this client: a supervisor sees every examinee the exam has
+   * seen (up to SNAPSHOT_MAX_EXAMINEES), an examinee only itself.
+   */
+  async snapshot(identity: Identity): Promise<Snapshot['data']> {
+    const k = this.keys;
+    const all =
+      identity.role === 'supervisor'
+        ? (await this.redis.smembers(k.examExaminees(identity.examId))).sort()
+        : [identity.clientId];
+    const listed = all.slice(0, SNAPSHOT_MAX_EXAMINEES);
+    const pipeline = this.redis.pipeline();
+    pipeline.hmget(k.examStatus(identity.examId), ...StatusRecord.fields);
+    for (const id of listed) {
+      pipeline.exists(k.clientConnections(id));
+      pipeline.hmget(k.examineeStatus(id), ...StatusRecord.fields);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const value = (i: number): unknown => {
+      const [err, v] = results[i] ?? [new Error('pipeline discarded'), undefined];
+      if (err) throw err;
+      return v;
+    };
+    const exam = StatusRecord.decode(value(0) as (string | null)[]);
+    return {
+      examId: identity.examId,
+      status: StatusRecord.current(null, exam),
+      examinees: listed.map((clientId, i) => ({
+        clientId,
+        online: value(1 + i * 2) === 1,
+        status: StatusRecord.current(
+          StatusRecord.decode(value(2 + i * 2) as (string | null)[]),
+          exam,
+        ),
+      })),
+      truncated: all.length > listed.length,
+    };
   }
 }

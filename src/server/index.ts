@@ -1,5 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Redis } from 'ioredis';
@@ -10,6 +9,7 @@ import { consume } from '../shared/amqp/consumer.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
+import { UnavailableError } from '../shared/errors.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import type { Topology } from '../topology/load.js';
 import { declareServerQueue } from '../topology/server-queue.js';
@@ -25,8 +25,11 @@ import { History } from './history.js';
 import { healthHandler } from '../shared/health-http.js';
 import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
 import { deliverRouted } from './deliver.js';
-import { connectCommand, disconnectCommand, heartbeatMessage } from './commands.js';
+import { heartbeatMessage, linkCommand } from './commands.js';
 import { handleSocket } from './socket.js';
+import { gateUpgrades } from './upgrade.js';
+import { pingSilentSockets } from './ping.js';
+import { watchBroker } from './broker-watch.js';
 
 /** How often silent sockets are pinged; one missing an answer by the next round is dropped. */
 const PING_INTERVAL_MS = 30_000;
@@ -59,6 +62,8 @@ export interface SocketServerConfig {
   allowedOrigins: string[];
   /** Time allowed for the `hello` frame. Default 10000. */
   helloTimeoutMs?: number;
+  /** Cut off from the broker this long, the server sheds its clients (1012). Default 10000. */
+  brokerLostCloseMs?: number;
 }
 
 export interface SocketServer {
@@ -90,9 +95,7 @@ export function createSocketServer(
   let closing = false;
   let consumerTag: string | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
-  let liveness: NodeJS.Timeout | undefined;
-  /** Sockets that showed life (any frame or pong) since the last ping round. */
-  const alive = new WeakSet<WebSocket>();
+  const stoppers: (() => void)[] = [];
   const reports = new Set<Promise<void>>();
 
   const publisher = new ManagedChannel({
@@ -133,14 +136,26 @@ export function createSocketServer(
     for (const session of sessions.all()) void session.delivery?.fill();
   });
 
+  /**
+   * Publishes to `status_queue` (the exam's partition; heartbeats on theirs), mandatory: a
+   * message no queue takes is refused with UnavailableError, never dropped in silence.
+   */
   async function publish(message: StatusQueueMessage): Promise<void> {
     const started = performance.now();
     const body = Buffer.from(JSON.stringify(message));
-    await publisher.publish(names.statusExchange, names.statusRoutingKey, body, {
+    const routingKey =
+      message.type === 'sync_state'
+        ? names.heartbeatRoutingKey
+        : message.data.messageType === 'tick'
+          ? names.heartbeatRoutingKey
+          : names.statusRoutingKeyFor(message.data.payload.examId);
+    const { returned } = await publisher.publish(names.statusExchange, routingKey, body, {
       persistent: true,
+      mandatory: true,
       contentType: 'application/json',
       headers: deps.signer.headers(body),
     });
+    if (returned) throw new UnavailableError(`no queue took the message (${routingKey})`);
     metrics.confirmSeconds.observe((performance.now() - started) / 1000);
   }
 
@@ -155,32 +170,27 @@ export function createSocketServer(
   }
 
   function sendHeartbeat(): void {
-    publish(heartbeatMessage(serverId, sessions.clientIds())).catch((err: unknown) =>
-      log.warn({ err: (err as Error).message }, 'heartbeat not published'),
+    publish(heartbeatMessage(serverId, sessions.connections())).catch((err: unknown) =>
+      log.warn({ err }, 'heartbeat not published'),
     );
+  }
+
+  /** Tells every client to go elsewhere and closes its socket with `code`. */
+  function shed(code: number, reason: string): void {
+    for (const session of sessions.all()) {
+      session.send({ type: 'reconnect', data: { reason } });
+      session.close(code, reason);
+    }
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
   const http: Server = createServer(healthHandler({ ready, registry: metrics.registry }));
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // Node's HTTP server drops its error listener from a socket it hands to 'upgrade' (ws adds
-    // its own in handleUpgrade): without one, a client resetting the connection while we
-    // refuse it is an unhandled 'error' event that kills the process.
-    const refuse = (status: number, text: string) => {
-      socket.on('error', () => socket.destroy());
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if ((req.url ?? '').split('?')[0] !== '/ws') return refuse(404, 'Not Found');
-    if (!ready()) return refuse(503, 'Service Unavailable');
-    if (wss.clients.size >= config.maxConnections) return refuse(503, 'Service Unavailable');
-    const origin = req.headers.origin;
-    if (config.allowedOrigins.length > 0 && (!origin || !config.allowedOrigins.includes(origin))) {
-      return refuse(403, 'Forbidden');
-    }
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      alive.add(ws);
-      ws.on('pong', () => alive.add(ws));
-      ws.on('message', () => alive.add(ws));
+  gateUpgrades(http, wss, {
+    ready,
+    maxConnections: config.maxConnections,
+    allowedOrigins: config.allowedOrigins,
+    onSocket: (ws: WebSocket) => {
+      wss.emit('connection', ws);
       handleSocket(ws, {
         config,
         log,
@@ -190,7 +200,7 @@ export function createSocketServer(
         publish,
         onEnd: track(sessionEnded),
       });
-    });
+    },
   });
 
   return {
@@ -213,30 +223,27 @@ export function createSocketServer(
       await Promise.all([publisher.ready(), consumer.ready()]);
       sendHeartbeat();
       heartbeat = setInterval(sendHeartbeat, config.heartbeatIntervalMs);
-      // A peer that vanished without closing (NAT timeout, sleeping laptop) never answers a
-      // ping; browsers answer them by themselves, so this needs nothing from clients.
-      liveness = setInterval(() => {
-        for (const ws of wss.clients) {
-          if (alive.has(ws)) {
-            alive.delete(ws);
-            ws.ping();
-          } else ws.terminate();
-        }
-      }, PING_INTERVAL_MS);
+      stoppers.push(pingSilentSockets(wss, PING_INTERVAL_MS));
+      stoppers.push(
+        watchBroker([publisher, consumer], {
+          closeAfterMs: config.brokerLostCloseMs ?? 10_000,
+          onLost: (downForMs) => {
+            log.warn({ downForMs, clients: sessions.size }, 'cut off from the broker; shedding');
+            shed(CloseCode.SERVICE_RESTART, 'broker unavailable');
+          },
+        }),
+      );
       log.info({ port: (http.address() as AddressInfo).port }, 'socket server listening');
     },
     close: once(async () => {
       stopCountingReconnects();
       closing = true;
       clearInterval(heartbeat);
-      clearInterval(liveness);
+      for (const stop of stoppers) stop();
       log.info({ clients: sessions.size }, 'draining');
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // Tell every client to go elsewhere; each close reports a disconnect. Wait for confirms.
-      for (const session of sessions.all()) {
-        session.send({ type: 'reconnect', data: { reason: 'server shutting down' } });
-        session.close(CloseCode.GOING_AWAY, 'server shutting down');
-      }
+      shed(CloseCode.GOING_AWAY, 'server shutting down');
       await Promise.race([waitForSessions(), sleep(5000)]);
       await Promise.race([Promise.allSettled([...reports]), sleep(5000)]);
       const channel = consumer.current;
@@ -250,21 +257,20 @@ export function createSocketServer(
     }),
   };
 
-  /**
-   * A socket closed. If the client still has a socket here, re-assert its route to that one
-   * (the state manager keeps the newest connection); else report the disconnect.
-   */
-  function sessionEnded(session: Session): Promise<void> {
-    const rest = sessions.remove(session);
+  /** A socket closed: after the client's last socket here, report the disconnect. */
+  async function sessionEnded(session: Session): Promise<void> {
+    const link = sessions.remove(session);
+    if (!link) return;
     metrics.connections.dec({ role: session.identity.role });
-    const newest = rest.at(-1);
-    const report = newest
-      ? connectCommand(serverId, newest, new Date().toISOString())
-      : disconnectCommand(serverId, session);
-    return publish(report).catch((err: unknown) => {
-      // The next heartbeat reconciles it: this server no longer lists the client.
-      session.log.warn({ err: (err as Error).message }, 'disconnect not reported');
-    });
+    if (!link.last) return;
+    const { clientId, role, examId } = session.identity;
+    const info = { clientId, role, examId, connId: link.connId };
+    await publish(linkCommand(serverId, 'disconnect', info, new Date().toISOString())).catch(
+      (err: unknown) => {
+        // The next heartbeat reconciles it: this server no longer lists the client.
+        session.log.warn({ err }, 'disconnect not reported');
+      },
+    );
   }
 
   function track(fn: (session: Session) => Promise<void>) {

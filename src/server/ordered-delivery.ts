@@ -1,12 +1,20 @@
 import type { Logger } from '../shared/logger.js';
 import { backoff } from '../shared/backoff.js';
-import type { History } from './history.js';
+import type { HistoryFrame } from './history.js';
 
 export interface OrderedDeliveryOptions {
   clientId: string;
   /** The last seq the client has; frames after it are sent in order. */
   cursor: number;
-  history: History;
+  /** The epoch `cursor` counts in. */
+  epoch: string;
+  /** Reads the client's stored frames after a seq, oldest first (at most 1000). */
+  read(afterSeq: number): Promise<HistoryFrame[]>;
+  /**
+   * The numbering changed (Redis lost the counters): tell the client (resync and snapshot in
+   * `epoch`) and return the seq the new numbering continues after.
+   */
+  rebase(epoch: string): Promise<number>;
   /** Sends one frame's JSON text to the client. */
   send(text: string, replayed: boolean): void;
   /** Tells the client the history cannot cover (fromSeq, toSeq]. */
@@ -25,6 +33,8 @@ export interface OrderedDeliveryOptions {
  */
 export class OrderedDelivery {
   cursor: number;
+  epoch: string;
+  private rebasing: Promise<void> | undefined;
   private readonly pending = new Map<number, string>();
   private gapTimer: NodeJS.Timeout | undefined;
   private filling: Promise<void> | undefined;
@@ -34,10 +44,20 @@ export class OrderedDelivery {
 
   constructor(private readonly options: OrderedDeliveryOptions) {
     this.cursor = options.cursor;
+    this.epoch = options.epoch;
   }
 
-  /** Offers a live frame; returns false if the client already has that seq. */
-  offer(seq: number, text: string): boolean {
+  /**
+   * Offers a live frame of `epoch`; returns false if the client already has that seq. A frame
+   * of another epoch first moves the client to that numbering, so restarted counters are not
+   * taken for duplicates.
+   */
+  offer(seq: number, text: string, epoch = this.epoch): boolean {
+    if (epoch !== this.epoch) this.rebase(epoch);
+    if (this.rebasing) {
+      this.pending.set(seq, text);
+      return true;
+    }
     if (seq <= this.cursor || this.pending.has(seq)) return false;
     this.pending.set(seq, text);
     this.drain(false);
@@ -45,8 +65,35 @@ export class OrderedDelivery {
   }
 
   /** Makes sure the client gets everything up to `seq` (from history if it never came live). */
-  syncTo(seq: number): void {
-    if (seq > this.cursor) void this.fill();
+  syncTo(seq: number, epoch = this.epoch): void {
+    if (epoch !== this.epoch) this.rebase(epoch);
+    else if (seq > this.cursor) void this.fill();
+  }
+
+  private rebase(epoch: string): void {
+    this.epoch = epoch;
+    this.pending.clear();
+    const attempt = (n: number): Promise<void> =>
+      this.options.rebase(epoch).then(
+        (cursor) => {
+          if (this.epoch !== epoch) return;
+          this.cursor = cursor;
+          for (const seq of this.pending.keys()) if (seq <= cursor) this.pending.delete(seq);
+        },
+        async (err: unknown) => {
+          const delay = backoff(n, { base: 200, cap: 5000 });
+          this.options.logger.warn({ err, retryInMs: Math.round(delay) }, 'rebase failed');
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          if (!this.closed && this.epoch === epoch) return attempt(n + 1);
+        },
+      );
+    const rebasing = attempt(0).finally(() => {
+      if (this.rebasing !== rebasing) return;
+      this.rebasing = undefined;
+      this.drain(false);
+      void this.fill();
+    });
+    this.rebasing = rebasing;
   }
 
   /** Reads history after the cursor and delivers it; one read at a time, coalesced. */
@@ -87,11 +134,13 @@ export class OrderedDelivery {
   }
 
   private async readHistory(): Promise<void> {
-    const { history, clientId, logger } = this.options;
+    const { clientId, logger } = this.options;
     try {
+      if (this.rebasing) await this.rebasing;
       for (;;) {
-        const frames = await history.after(clientId, this.cursor);
-        if (this.closed) return;
+        const epoch = this.epoch;
+        const frames = await this.options.read(this.cursor);
+        if (this.closed || this.rebasing || epoch !== this.epoch) return;
         this.failures = 0;
         const first = frames[0];
         const earliestPending = Math.min(...this.pending.keys());
@@ -111,10 +160,7 @@ export class OrderedDelivery {
     } catch (err) {
       // Redis unreachable: try again later; live frames keep waiting in order meanwhile.
       const delay = backoff(this.failures++, { base: 200, cap: 5000 });
-      logger.warn(
-        { clientId, err: (err as Error).message, retryInMs: Math.round(delay) },
-        'history read failed',
-      );
+      logger.warn({ clientId, err, retryInMs: Math.round(delay) }, 'history read failed');
       clearTimeout(this.gapTimer);
       this.gapTimer = setTimeout(() => void this.fill(), delay);
     }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../shared/logger.js';
-import { CloseCode, ErrorCode, type Identity, type ServerFrame } from '../protocol/index.js';
+import {
+  CloseCode,
+  ErrorCode,
+  type Identity,
+  type Role,
+  type ServerFrame,
+} from '../protocol/index.js';
 import type { OrderedDelivery } from './ordered-delivery.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -17,7 +23,6 @@ const SLOW_READER_BYTES = 4 * 1024 * 1024;
 
 /** One authenticated WebSocket connection. */
 export class Session {
-  readonly connId = randomUUID();
   readonly connectedAt = new Date().toISOString();
   delivery: OrderedDelivery | undefined;
   private limited = 0;
@@ -95,37 +100,75 @@ export class Session {
   }
 }
 
-/** The sessions of this server, by client id (a client may hold several sockets). */
+/** A client's presence on this server: one connection id while it holds any socket here. */
+export interface Link {
+  connId: string;
+  sessions: Session[];
+}
+
+/**
+ * The sessions of this server, by client id (a client may hold several sockets) and, for
+ * supervisors, by exam. Each client with sockets here has one `Link`, which is what the
+ * state manager registers: a connect when its first socket opens, a disconnect after its last.
+ */
 export class SessionRegistry {
-  private readonly byClient = new Map<string, Session[]>();
+  private readonly links = new Map<string, Link>();
+  private readonly supervisors = new Map<string, Set<Session>>();
   size = 0;
 
-  add(session: Session): void {
-    const list = this.byClient.get(session.clientId) ?? [];
-    list.push(session);
-    this.byClient.set(session.clientId, list);
+  /** Adds a session; `first` when it opened the client's link here. */
+  add(session: Session): { first: boolean; connId: string } {
+    let link = this.links.get(session.clientId);
+    const first = link === undefined;
+    link ??= { connId: randomUUID(), sessions: [] };
+    link.sessions.push(session);
+    this.links.set(session.clientId, link);
+    if (session.identity.role === 'supervisor') {
+      const exam = this.supervisors.get(session.identity.examId) ?? new Set();
+      exam.add(session);
+      this.supervisors.set(session.identity.examId, exam);
+    }
     this.size += 1;
+    return { first, connId: link.connId };
   }
 
-  /** Removes a session; returns the client's remaining sessions here. */
-  remove(session: Session): Session[] {
-    const list = this.byClient.get(session.clientId) ?? [];
-    const rest = list.filter((s) => s !== session);
-    if (rest.length !== list.length) this.size -= 1;
-    if (rest.length > 0) this.byClient.set(session.clientId, rest);
-    else this.byClient.delete(session.clientId);
-    return rest;
+  /** Removes a session; `last` when it closed the client's link here. */
+  remove(session: Session): { last: boolean; connId: string } | undefined {
+    const link = this.links.get(session.clientId);
+    if (!link || !link.sessions.includes(session)) return undefined;
+    link.sessions = link.sessions.filter((s) => s !== session);
+    this.size -= 1;
+    const exam = this.supervisors.get(session.identity.examId);
+    if (exam?.delete(session) && exam.size === 0) this.supervisors.delete(session.identity.examId);
+    const last = link.sessions.length === 0;
+    if (last) this.links.delete(session.clientId);
+    return { last, connId: link.connId };
   }
 
   of(clientId: string): readonly Session[] {
-    return this.byClient.get(clientId) ?? [];
+    return this.links.get(clientId)?.sessions ?? [];
+  }
+
+  /** The supervisors of an exam connected here. */
+  supervisorsOf(examId: string): Iterable<Session> {
+    return this.supervisors.get(examId) ?? [];
   }
 
   clientIds(): string[] {
-    return [...this.byClient.keys()];
+    return [...this.links.keys()];
+  }
+
+  /** Every client's link here, with its identity, as heartbeats report them. */
+  connections(): { clientId: string; role: Role; examId: string; connId: string }[] {
+    return [...this.links].flatMap(([clientId, link]) => {
+      const identity = link.sessions[0]?.identity;
+      return identity
+        ? [{ clientId, role: identity.role, examId: identity.examId, connId: link.connId }]
+        : [];
+    });
   }
 
   all(): Session[] {
-    return [...this.byClient.values()].flat();
+    return [...this.links.values()].flatMap((l) => l.sessions);
   }
 }

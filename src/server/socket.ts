@@ -5,6 +5,7 @@ import {
   CloseCode,
   parseJson,
   verifyToken,
+  type Hello,
   type Identity,
   type StatusChangeRequest,
   type StatusQueueMessage,
@@ -13,10 +14,12 @@ import { UnavailableError } from '../shared/errors.js';
 import type { SocketServerConfig } from './index.js';
 import type { ServerMetrics } from './metrics.js';
 import { Session, type SessionRegistry } from './session.js';
-import type { History } from './history.js';
+import type { History, WelcomeState } from './history.js';
 import { OrderedDelivery } from './ordered-delivery.js';
-import { connectCommand, statusChangeCommand } from './commands.js';
+import { linkCommand, statusChangeCommand } from './commands.js';
 import { TokenBucket } from './rate-limit.js';
+
+type Resume = NonNullable<Hello['resume']>;
 
 /** Frames a client may send between hello and welcome; more is abuse. */
 const MAX_EARLY_FRAMES = 16;
@@ -85,7 +88,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       }
       metrics.framesIn.inc({ type: 'hello' });
       authenticating = true;
-      const resume = parsed.value.resume?.lastSeq;
+      const resume = parsed.value.resume;
       void verifyToken(secret, parsed.value.token).then((identity) => {
         if (!identity) return close(CloseCode.UNAUTHORIZED, 'unauthorized');
         return welcome(identity, resume);
@@ -113,19 +116,25 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     void statusChange(session, parsed.value);
   }
 
-  async function welcome(identity: Identity, resume: number | undefined): Promise<void> {
+  async function welcome(identity: Identity, resume: Resume | undefined): Promise<void> {
     clearTimeout(helloTimer);
     if (ws.readyState !== ws.OPEN) return;
-    let current: number;
+    let state: WelcomeState;
     try {
-      current = await ctx.history.currentSeq(identity.clientId);
+      state = await ctx.history.welcome(identity);
     } catch {
       return close(CloseCode.TRY_AGAIN_LATER, 'state store unavailable');
     }
     // The socket may have gone while Redis answered: its 'close' has already run without a
     // session, so registering one now would leak it and report a connect nobody ends.
     if (ws.readyState !== ws.OPEN) return;
-    const cursor = resume === undefined ? current : Math.min(resume, current);
+    const current = state.seq;
+    // A lastSeq of another numbering, or beyond anything stored (Redis lost data): what the
+    // client holds is not ours to vouch for; it gets resync and a snapshot, then what follows.
+    const otherEpoch = resume?.epoch !== undefined && resume.epoch !== state.epoch;
+    const beyond = resume !== undefined && resume.lastSeq > current;
+    const cursor =
+      resume === undefined || otherEpoch || beyond ? current : Math.min(resume.lastSeq, current);
     const clientLog = log.child({ clientId: identity.clientId, role: identity.role });
     const s = new Session(
       ws,
@@ -135,16 +144,33 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       new TokenBucket(config.rateLimitPerSecond, config.rateLimitBurst),
       Math.max(10, config.rateLimitBurst),
     );
+    const sendSnapshot = () =>
+      ctx.history.snapshot(identity).then(
+        (data) => s.send({ type: 'snapshot', data }),
+        (err: unknown) => clientLog.warn({ err }, 'snapshot not read'),
+      );
     s.delivery = new OrderedDelivery({
       clientId: identity.clientId,
       cursor,
-      history: ctx.history,
+      epoch: state.epoch,
+      read: (afterSeq) => ctx.history.after(identity, afterSeq),
       logger: clientLog,
       send: (text, replayed) => {
         s.sendText(text, 'status_change');
         if (replayed) metrics.replayed.inc();
       },
-      resync: (fromSeq, toSeq) => s.send({ type: 'resync', data: { fromSeq, toSeq } }),
+      resync: (fromSeq, toSeq) => {
+        s.send({ type: 'resync', data: { fromSeq, toSeq } });
+        void sendSnapshot();
+      },
+      rebase: async (epoch) => {
+        // The seq first, then the snapshot: a change in between is in both, never in neither.
+        const now = await ctx.history.welcome(identity);
+        const fromSeq = s.delivery?.cursor ?? 0;
+        s.send({ type: 'resync', data: { fromSeq, toSeq: now.seq, epoch: now.epoch } });
+        await sendSnapshot();
+        return now.epoch === epoch ? now.seq : 0;
+      },
     });
     // One client id may hold only so many sockets here: the oldest make way.
     const existing = ctx.sessions.of(identity.clientId);
@@ -155,7 +181,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       old.close(CloseCode.REPLACED, 'replaced by a newer connection');
     }
     session = s;
-    ctx.sessions.add(s);
+    const link = ctx.sessions.add(s);
     metrics.connections.inc({ role: identity.role });
     // Timers cap at 2^31-1 ms (24.8 days): re-arm until the token really expires.
     const armExpiry = () => {
@@ -172,20 +198,41 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
         examId: identity.examId,
         serverId: config.serverId,
         lastSeq: cursor,
+        epoch: state.epoch,
+        status: state.status,
       },
     });
-    if (cursor < current) void s.delivery.fill();
-    // A lastSeq beyond anything stored (Redis lost data, or another client's seq): what the
-    // client holds after `current` is not ours to vouch for.
-    if (resume !== undefined && resume > current) {
-      s.send({ type: 'resync', data: { fromSeq: current, toSeq: resume } });
+    if (otherEpoch || beyond) {
+      s.send({
+        type: 'resync',
+        data: {
+          fromSeq: otherEpoch ? 0 : current,
+          toSeq: otherEpoch ? current : (resume?.lastSeq ?? current),
+          ...(otherEpoch ? { epoch: state.epoch } : {}),
+        },
+      });
     }
+    if (otherEpoch || beyond || identity.role === 'supervisor') await sendSnapshot();
+    if (cursor < current) void s.delivery.fill();
     for (const text of early.splice(0)) onFrame(s, text);
+    if (!link.first) return;
     try {
-      await ctx.publish(connectCommand(config.serverId, s, s.connectedAt));
-      clientLog.info({ connId: s.connId, lastSeq: cursor }, 'client connected');
+      await ctx.publish(
+        linkCommand(
+          config.serverId,
+          'connect',
+          {
+            clientId: identity.clientId,
+            role: identity.role,
+            examId: identity.examId,
+            connId: link.connId,
+          },
+          s.connectedAt,
+        ),
+      );
+      clientLog.info({ connId: link.connId, lastSeq: cursor }, 'client connected');
     } catch (err) {
-      clientLog.warn({ err: (err as Error).message }, 'connect not published; closing');
+      clientLog.warn({ err }, 'connect not published; closing');
       s.close(CloseCode.TRY_AGAIN_LATER, 'broker unavailable');
     }
   }
@@ -202,10 +249,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       await ctx.publish(statusChangeCommand(config.serverId, identity, frame));
       s.log.info({ messageId: frame.id }, 'status change received');
     } catch (err) {
-      s.log.warn(
-        { messageId: frame.id, err: (err as Error).message },
-        'status change not published',
-      );
+      s.log.warn({ messageId: frame.id, err }, 'status change not published');
       s.error(err instanceof UnavailableError ? 'UNAVAILABLE' : 'INTERNAL', frame.id);
     }
   }

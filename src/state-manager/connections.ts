@@ -1,59 +1,42 @@
 import type { Logger } from '../shared/logger.js';
-import type { ConnectCommand, DisconnectCommand, SyncState } from '../protocol/index.js';
+import {
+  toServerMessage,
+  type ConnectCommand,
+  type ConnectionInfo,
+  type DisconnectCommand,
+  type SyncState,
+} from '../protocol/index.js';
 import type { Offline, StateStore } from './state-store.js';
 import type { Router } from './router.js';
 import type { ServerRegistry } from './server-registry.js';
+import type { Clock } from './clock.js';
 
 interface Deps {
   store: StateStore;
   router: Router;
   logger: Logger;
+  clock: Clock;
 }
 
 /**
  * Registers a connection, tells its server the client's latest seq (so the server can fill
- * anything routed elsewhere meanwhile), and tells the exam's supervisors an examinee is
- * online, or tells a new supervisor which examinees are.
+ * anything routed elsewhere meanwhile), and tells the exam's supervisors an examinee came
+ * online. A supervisor learns who is online from the snapshot its server sends.
  */
 export async function handleConnect(command: ConnectCommand, deps: Deps): Promise<void> {
-  const { store, router } = deps;
   const { sourceServer, payload } = command.data;
-  const seq = await store.connect({ ...payload, serverId: sourceServer });
-  await router.toServer(sourceServer, {
-    type: 'route_message',
-    data: {
-      sourceServer,
-      targetServer: sourceServer,
-      messageType: 'connected',
-      payload: { clientId: payload.clientId, seq },
-    },
-  });
-  if (payload.role === 'examinee') {
-    await announce(deps, payload.examId, {
-      clientId: payload.clientId,
-      online: true,
-      serverId: sourceServer,
-    });
-  } else {
-    const online = await store.onlineExaminees(payload.examId);
-    await Promise.all(
-      online.map((e) =>
-        router.toServer(
-          sourceServer,
-          presenceRoute(sourceServer, [payload.clientId], { ...e, online: true }),
-        ),
-      ),
-    );
-  }
-  deps.logger.debug(
-    { clientId: payload.clientId, serverId: sourceServer, seq },
-    'client connected',
-  );
+  await register(deps, sourceServer, payload, payload.timestamp);
+  deps.logger.debug({ clientId: payload.clientId, serverId: sourceServer }, 'client connected');
 }
 
 export async function handleDisconnect(command: DisconnectCommand, deps: Deps): Promise<void> {
   const { sourceServer, payload } = command.data;
-  const gone = await deps.store.disconnect({ ...payload, serverId: sourceServer });
+  const gone = await deps.store.disconnect({
+    clientId: payload.clientId,
+    connId: payload.connId,
+    serverId: sourceServer,
+    at: payload.timestamp,
+  });
   if (gone) await announceOffline(deps, sourceServer, [gone]);
   deps.logger.debug(
     { clientId: payload.clientId, serverId: sourceServer, offline: Boolean(gone) },
@@ -66,33 +49,53 @@ export async function handleHeartbeat(
   message: SyncState,
   deps: Deps & { servers: ServerRegistry },
 ): Promise<void> {
+  const takenAt = message.data.timestamp;
   for (const [serverId, state] of Object.entries(message.data.servers)) {
-    const { offline, restored } = await deps.servers.heartbeat(
-      serverId,
-      state.connections,
-      message.data.timestamp,
-    );
+    const { offline, missing } = await deps.servers.heartbeat(serverId, state.clients ?? [], {
+      takenAt,
+      heardAt: deps.clock.heardAt() ?? new Date().toISOString(),
+    });
     if (offline.length > 0) await announceOffline(deps, serverId, offline);
-    // Their connects were lost (e.g. Redis was reset): catch them up on what they missed.
-    await Promise.all(
-      restored.map(({ clientId, seq }) =>
-        deps.router.toServer(serverId, {
-          type: 'route_message',
-          data: {
-            sourceServer: serverId,
-            targetServer: serverId,
-            messageType: 'connected',
-            payload: { clientId, seq },
-          },
-        }),
-      ),
-    );
+    // Connects Redis lost (it was emptied) or never saw: restore them with their real
+    // identity, and catch the clients up on what they missed.
+    for (const info of missing) await register(deps, serverId, info, takenAt, takenAt);
+  }
+}
+
+async function register(
+  deps: Deps,
+  serverId: string,
+  info: ConnectionInfo,
+  at: string,
+  restoreTakenAt?: string,
+): Promise<void> {
+  const connected = await deps.store.connect(
+    {
+      clientId: info.clientId,
+      role: info.role,
+      examId: info.examId,
+      connId: info.connId,
+      serverId,
+      at,
+      heardAt: deps.clock.heardAt() ?? new Date().toISOString(),
+    },
+    restoreTakenAt,
+  );
+  if (!connected) return;
+  await deps.router.toServer(
+    toServerMessage(serverId, serverId, {
+      messageType: 'connected',
+      payload: { clientId: info.clientId, seq: connected.seq, epoch: connected.epoch },
+    }),
+  );
+  if (info.role === 'examinee' && connected.wentOnline) {
+    await announce(deps, info.examId, { clientId: info.clientId, online: true, serverId });
   }
 }
 
 /** Tells the supervisors of each offline examinee's exam that it left. */
 export async function announceOffline(
-  deps: Deps,
+  deps: Pick<Deps, 'store' | 'router'>,
   serverId: string,
   offline: Offline[],
 ): Promise<void> {
@@ -103,38 +106,20 @@ export async function announceOffline(
 }
 
 async function announce(
-  deps: Deps,
+  deps: Pick<Deps, 'store' | 'router'>,
   examId: string,
   presence: { clientId: string; online: boolean; serverId: string },
 ): Promise<void> {
-  const supervisors = await deps.store.supervisorsOf(examId);
-  if (supervisors.length === 0) return;
-  const routes = await deps.store.routes(supervisors);
-  const byServer = new Map<string, string[]>();
-  supervisors.forEach((id, i) => {
-    const serverId = routes[i];
-    if (serverId) byServer.set(serverId, [...(byServer.get(serverId) ?? []), id]);
-  });
+  const servers = await deps.store.supervisorServers(examId);
   await Promise.all(
-    [...byServer].map(([serverId, recipients]) =>
-      deps.router.toServer(serverId, presenceRoute(serverId, recipients, presence)),
+    servers.map((serverId) =>
+      deps.router.toServer(
+        toServerMessage(presence.serverId, serverId, {
+          messageType: 'presence',
+          examId,
+          payload: presence,
+        }),
+      ),
     ),
   );
-}
-
-function presenceRoute(
-  serverId: string,
-  recipients: string[],
-  payload: { clientId: string; online: boolean; serverId: string },
-) {
-  return {
-    type: 'route_message' as const,
-    data: {
-      sourceServer: payload.serverId,
-      targetServer: serverId,
-      messageType: 'presence' as const,
-      payload,
-      recipients,
-    },
-  };
 }

@@ -10,13 +10,10 @@ import { once } from '../shared/lifecycle.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { isTransientRedisError } from '../shared/redis/errors.js';
 import type { Topology } from '../topology/load.js';
-import {
-  StatusQueueMessage,
-  parseJson,
-  type ConnectCommand,
-  type DisconnectCommand,
-  type StatusChangeCommand,
-} from '../protocol/index.js';
+import { StatusQueueMessage, parseJson } from '../protocol/index.js';
+import { RelayError } from '../shared/errors.js';
+import { Clock } from './clock.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { StateStore } from './state-store.js';
 import { ServerRegistry } from './server-registry.js';
 import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
@@ -80,7 +77,7 @@ export function createStateManager(
   });
   const abort = new AbortController();
   const inFlight = new Set<Promise<void>>();
-  let consumerTag: string | undefined;
+  let consumerTags: string[] = [];
   let stopLiveness: (() => Promise<void>) | undefined;
 
   const publisher = new ManagedChannel({
@@ -93,7 +90,10 @@ export function createStateManager(
     metrics.routedPublishes.inc({ type }),
   );
   const servers = new ServerRegistry(deps.redis, deps.keys, store);
-  const handlerDeps = { store, servers, router, logger: log, metrics, id };
+  const clock = new Clock();
+  const handlerDeps = { store, servers, router, logger: log, metrics, id, clock };
+  /** One lane per exam: its messages apply in the order they left the queue. */
+  const lanes = new KeyedQueue();
 
   const consumer = new ManagedChannel({
     connection: deps.amqp,
@@ -101,13 +101,14 @@ export function createStateManager(
     logger: log,
     prefetch: config.prefetch,
     setup: async (channel) => {
-      consumerTag = await consume(channel, names.statusQueue, track, log);
+      consumerTags = [];
+      for (const queue of names.statusQueues) {
+        consumerTags.push(await consume(channel, queue, track, log));
+      }
     },
   });
-
-  let consumingSince: number | undefined;
-  consumer.on('ready', () => (consumingSince = Date.now()));
-  consumer.on('down', () => (consumingSince = undefined));
+  // What was heard before a break proves nothing about the time of the break.
+  consumer.on('down', () => clock.reset());
 
   function track(delivery: Delivery): Promise<void> {
     const work = handle(delivery).finally(() => inFlight.delete(work));
@@ -140,39 +141,46 @@ export function createStateManager(
     }
     const message = parsed.value;
     const type = message.type === 'sync_state' ? 'heartbeat' : message.data.messageType;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await dispatch(message);
-        break;
-      } catch (err) {
-        // Only worth holding on to while the message is still ours to ack.
-        if (!isTransientRedisError(err) || delivery.signal.aborted || abort.signal.aborted)
-          throw err;
-        metrics.retries.inc();
-        const delay = backoff(attempt, { base: 100, cap: 5000 });
-        log.warn(
-          { err: (err as Error).message, type, attempt, retryInMs: Math.round(delay) },
-          'transient failure, retrying',
-        );
-        await sleep(delay, abort.signal);
+    await lanes.run(laneOf(message), async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await dispatch(message);
+          return;
+        } catch (err) {
+          // A bug (TypeError, a violated schema) is final: it goes back to the queue and the
+          // delivery limit takes it to the DLQ. Only worth holding on to a transient failure
+          // while the message is still ours to ack.
+          if (!isTransient(err) || delivery.signal.aborted || abort.signal.aborted) throw err;
+          metrics.retries.inc();
+          const delay = backoff(attempt, { base: 100, cap: 5000 });
+          log.warn(
+            { err, type, attempt, retryInMs: Math.round(delay) },
+            'transient failure, retrying',
+          );
+          await sleep(delay, abort.signal);
+        }
       }
-    }
+    });
     delivery.ack();
     metrics.messages.inc({ type, result: 'ok' });
     metrics.handleSeconds.observe({ type }, (performance.now() - started) / 1000);
   }
 
-  function dispatch(message: StatusQueueMessage): Promise<void> {
-    if (message.type === 'sync_state') return handleHeartbeat(message, handlerDeps);
-    // TypeScript does not narrow a union on a nested discriminant (data.messageType); the
-    // schema parse above guarantees each shape.
-    switch (message.data.messageType) {
+  async function dispatch(message: StatusQueueMessage): Promise<void> {
+    if (message.type === 'sync_state') {
+      clock.heardUpTo(message.data.timestamp);
+      return handleHeartbeat(message, handlerDeps);
+    }
+    const { data } = message;
+    switch (data.messageType) {
       case 'status_change':
-        return handleStatusChange(message as StatusChangeCommand, handlerDeps);
+        return handleStatusChange({ type: message.type, data }, handlerDeps);
       case 'connect':
-        return handleConnect(message as ConnectCommand, handlerDeps);
+        return handleConnect({ type: message.type, data }, handlerDeps);
       case 'disconnect':
-        return handleDisconnect(message as DisconnectCommand, handlerDeps);
+        return handleDisconnect({ type: message.type, data }, handlerDeps);
+      case 'tick':
+        return clock.heardUpTo(data.payload.timestamp);
     }
   }
 
@@ -198,11 +206,14 @@ export function createStateManager(
           keys: deps.keys,
           redis: deps.redis,
           id,
-          consumingSince: () => consumingSince,
+          clock,
         },
         config,
       );
-      log.info({ queue: names.statusQueue, prefetch: config.prefetch }, 'state manager consuming');
+      log.info(
+        { queues: names.statusQueues, prefetch: config.prefetch },
+        'state manager consuming',
+      );
     },
     close: once(async () => {
       stopCountingReconnects();
@@ -210,7 +221,9 @@ export function createStateManager(
       // Stop taking work, then let what we hold finish (ack) before the channels close; a
       // handler stuck retrying is aborted and its message returns to the queue unacked.
       const channel = consumer.current;
-      if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+      for (const tag of channel ? consumerTags : []) {
+        await channel?.cancel(tag).catch(() => undefined);
+      }
       await stopLiveness?.();
       const settle = Promise.allSettled([...inFlight]);
       const timer = sleep(5000).then(() => abort.abort());
@@ -221,6 +234,18 @@ export function createStateManager(
       await publisher.close();
     }),
   };
+}
+
+/** The lane a message waits in: its exam's, or the heartbeat lane. */
+function laneOf(message: StatusQueueMessage): string {
+  if (message.type === 'sync_state') return '';
+  const { data } = message;
+  return data.messageType === 'tick' ? '' : `exam:${data.payload.examId}`;
+}
+
+/** Connection and timeout failures of Redis or the broker: worth retrying the same message. */
+function isTransient(err: unknown): boolean {
+  return err instanceof RelayError ? err.retryable : isTransientRedisError(err);
 }
 
 function pick(headers: Record<string, unknown> | undefined, name: string): Record<string, unknown> {

@@ -6,6 +6,8 @@ import type { StateStore } from './state-store.js';
 import type { Router } from './router.js';
 import type { ServerRegistry } from './server-registry.js';
 import { announceOffline } from './connections.js';
+import type { Clock } from './clock.js';
+import { toStateManagerMessage } from '../protocol/index.js';
 
 interface LivenessDeps {
   store: StateStore;
@@ -15,17 +17,14 @@ interface LivenessDeps {
   keys: RedisKeys;
   redis: Redis;
   id: string;
-  /**
-   * Since when this state manager has been consuming without a break (undefined while not).
-   * Missing heartbeats prove a server silent only if we could have received them: after our
-   * own broker outage, servers are not marked DOWN until a full window has passed.
-   */
-  consumingSince(): number | undefined;
+  /** How far the heartbeat partition has been heard: judges silence (see `Clock`). */
+  clock: Clock;
 }
 
 /**
- * Every second: marks servers silent longer than `serverDownAfterMs` DOWN and drops their
- * routes. Every `heartbeatIntervalMs`: records this state manager as alive and broadcasts
+ * Every second: puts a tick on the heartbeat partition and, while this state manager hears
+ * that partition, marks servers whose last heartbeat is older than `serverDownAfterMs` before
+ * what has been heard DOWN and removes their connections. Every `heartbeatIntervalMs`: records this state manager as alive and broadcasts
  * `sync_state` to all servers and the admin. Several state managers may run this at once;
  * each step is idempotent. Returns a stopper.
  */
@@ -40,9 +39,23 @@ export function startLiveness(
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
-        const down = await deps.servers.markSilentServersDown(
-          new Date(Date.now() - config.serverDownAfterMs),
-        );
+        await deps.router
+          .tick(
+            toStateManagerMessage(deps.id, {
+              messageType: 'tick',
+              payload: { timestamp: new Date().toISOString() },
+            }),
+          )
+          .catch((err: unknown) => deps.logger.debug({ err }, 'tick not published'));
+        const heard = deps.clock.heardAt();
+        // Only the consumer of the heartbeat partition, and only while ticks keep arriving.
+        const down =
+          heard !== undefined && deps.clock.current(3 * sweepEveryMs + 1000)
+            ? await deps.servers.markSilentServersDown(
+                new Date(Date.parse(heard) - config.serverDownAfterMs).toISOString(),
+                new Date().toISOString(),
+              )
+            : [];
         for (const { serverId, offline } of down) {
           deps.logger.warn(
             { serverId, clients: offline.length },
@@ -66,7 +79,7 @@ export function startLiveness(
           });
         }
       } catch (err) {
-        deps.logger.warn({ err: (err as Error).message }, 'liveness sweep failed; will retry');
+        deps.logger.warn({ err }, 'liveness sweep failed; will retry');
       }
       await sleep(sweepEveryMs, abort.signal);
     }

@@ -1,6 +1,6 @@
 import type { ManagedChannel, PublishResult } from '../shared/amqp/channel.js';
 import type { Names } from '../topology/names.js';
-import type { ServerQueueMessage, SyncState } from '../protocol/index.js';
+import type { ServerRoute, StateManagerRoute, SyncState } from '../protocol/index.js';
 import type { BusSigner } from '../shared/bus-signature.js';
 
 /** Where the state manager sends what it routes: one server's queue, all of them, or the DLQ. */
@@ -14,15 +14,16 @@ export class Router {
   ) {}
 
   /**
-   * Publishes to one server's queue, mandatory: `returned` is true when that server has no
-   * queue right now (it is down or reconnecting), so the message lives only in history.
+   * Publishes to the queue of the message's `targetServer`, mandatory: `returned` is true
+   * when that server has no queue right now (it is down or reconnecting), so the message
+   * lives only in history.
    */
-  toServer(serverId: string, message: ServerQueueMessage): Promise<PublishResult> {
+  toServer(message: ServerRoute): Promise<PublishResult> {
     const body = Buffer.from(JSON.stringify(message));
-    this.counted(message.type === 'sync_state' ? message.type : message.data.messageType);
+    this.counted(message.data.messageType);
     return this.channel.publish(
       this.names.routeExchange,
-      this.names.serverRoutingKey(serverId),
+      this.names.serverRoutingKey(message.data.targetServer),
       body,
       {
         mandatory: true,
@@ -39,6 +40,15 @@ export class Router {
     await this.channel.publish(this.names.broadcastExchange, '', body, {
       contentType: 'application/json',
       type: message.type,
+      headers: this.signer.headers(body),
+    });
+  }
+
+  /** Puts a tick on the heartbeat partition of `status_queue` (see `Clock`). */
+  async tick(message: StateManagerRoute): Promise<void> {
+    const body = Buffer.from(JSON.stringify(message));
+    await this.channel.publish(this.names.statusExchange, this.names.heartbeatRoutingKey, body, {
+      contentType: 'application/json',
       headers: this.signer.headers(body),
     });
   }

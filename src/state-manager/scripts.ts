@@ -1,141 +1,244 @@
-import { Script } from '../shared/redis/script.js';
+import type { Redis } from 'ioredis';
+import { EPOCH_INLINE } from '../shared/redis/commands.js';
 
 /**
- * Lua scripts that make each state change one atomic, idempotent Redis step. ioredis resends
- * commands that were in flight when a connection dropped, and the broker redelivers what we
- * did not ack, so every script must be safe to run twice with the same arguments.
+ * The state manager's Lua scripts: each state change is one atomic, idempotent Redis step.
+ * Registered with ioredis `defineCommand` and called through the typed wrappers of
+ * `StateStore`; every script takes one JSON argument whose fields are named below. Field
+ * formats are those of `shared/redis/records.ts`.
  */
 
 /**
- * Applies a status change once.
- * KEYS: request, then per recipient: seq, history, route; then per examinee: status.
- * ARGV: requestTtl, historyMax, historyTtl, nRecipients, nExaminees, ackJson,
- *       status, supervisorId, timestamp, examId, requestId, trace,
- *       then per recipient: clientId, frame-prefix, frame-suffix.
- * The request record also keeps `trace` (JSON: source server, state manager, time) and
- * `routes` ("clientId:serverId,…" as routed) for the admin's trace view.
- * The frame of recipient i is prefix .. seq .. suffix.
- * Returns { 'NEW', seqs, serverId_1 .. serverId_n } or, when the request was applied before,
- * { 'DUP', seqs, ackJson } as first stored; seqs is "clientId:seq,clientId:seq,…".
+ * Applies one part of a status change (part 0: the exam's stream, the stored status and the
+ * first examinees; later parts: further examinees, so no script grows with the exam).
+ * Idempotent per part: a part already applied returns the seqs it gave.
+ * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, exam (part 0:
+ * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
+ * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
+ * Returns { 'DUP' } when the whole request was applied before, else
+ * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b" }.
  */
-export const APPLY_STATUS_CHANGE = new Script(`
-local request = KEYS[1]
-local existing = redis.call('HMGET', request, 'seqs', 'ack')
-if existing[1] then
-  return { 'DUP', existing[1], existing[2] }
+const APPLY_CHANGE_PART = `${EPOCH_INLINE}
+local a = cjson.decode(ARGV[1])
+if redis.call('HEXISTS', a.request, 'ack') == 1 then return { 'DUP' } end
+local partField = 'part:' .. a.part
+local done = redis.call('HGET', a.request, partField)
+local epoch = epochOf(a.epochKey, a.newEpoch)
+local examSeq = redis.call('HGET', a.request, 'examSeq')
+if not done then
+  for _, e in ipairs(a.examinees) do
+    for key, kind in pairs({ [e.seqKey] = 'string', [e.historyKey] = 'zset' }) do
+      local t = redis.call('TYPE', key).ok
+      if t ~= 'none' and t ~= kind then
+        return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
+      end
+    end
+  end
+  if a.part == 0 then
+    local x = a.exam
+    examSeq = redis.call('INCR', x.seqKey)
+    redis.call('ZADD', x.historyKey, examSeq, x.prefix .. examSeq .. x.suffix)
+    redis.call('ZREMRANGEBYRANK', x.historyKey, 0, -a.historyMax - 1)
+    redis.call('EXPIRE', x.historyKey, a.historyTtl)
+    redis.call('EXPIRE', x.seqKey, a.historyTtl)
+    redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
+      'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
+    redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch)
+  end
+  local pairs_ = {}
+  for i, e in ipairs(a.examinees) do
+    local seq = redis.call('INCR', e.seqKey)
+    redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
+    redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -a.historyMax - 1)
+    redis.call('EXPIRE', e.historyKey, a.historyTtl)
+    pairs_[i] = e.id .. ':' .. seq
+  end
+  done = table.concat(pairs_, ',')
+  redis.call('HSET', a.request, partField, done)
+  redis.call('EXPIRE', a.request, a.requestTtl)
 end
-local n = tonumber(ARGV[4])
-local m = tonumber(ARGV[5])
--- Check every key's type before writing anything: a script error after some writes would
--- leave them applied (Redis does not roll back) and the retry would assign new seqs.
-local function expect(key, kind)
-  local t = redis.call('TYPE', key).ok
-  if t ~= 'none' and t ~= kind then
-    return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
+local servers = {}
+for i, e in ipairs(a.examinees) do
+  servers[i] = table.concat(redis.call('HKEYS', e.connsKey), '|')
+end
+local seen, sup = {}, {}
+for _, key in ipairs(a.supervisors) do
+  for _, s in ipairs(redis.call('HKEYS', key)) do
+    if not seen[s] then seen[s] = true; sup[#sup + 1] = s end
   end
 end
-for i = 1, n do
-  local base = 1 + (i - 1) * 3
-  local e = expect(KEYS[base + 1], 'string') or expect(KEYS[base + 2], 'zset') or expect(KEYS[base + 3], 'hash')
-  if e then return e end
-end
-for j = 1, m do
-  local e = expect(KEYS[1 + n * 3 + j], 'hash')
-  if e then return e end
-end
-local routes = {}
-local routed = {}
-local historyMax = tonumber(ARGV[2])
-local historyTtl = tonumber(ARGV[3])
-local pairs_ = {}
-for i = 1, n do
-  local seqKey = KEYS[1 + (i - 1) * 3 + 1]
-  local historyKey = KEYS[1 + (i - 1) * 3 + 2]
-  local routeKey = KEYS[1 + (i - 1) * 3 + 3]
-  local clientId = ARGV[12 + (i - 1) * 3 + 1]
-  local seq = redis.call('INCR', seqKey)
-  local frame = ARGV[12 + (i - 1) * 3 + 2] .. seq .. ARGV[12 + (i - 1) * 3 + 3]
-  redis.call('ZADD', historyKey, seq, frame)
-  redis.call('ZREMRANGEBYRANK', historyKey, 0, -historyMax - 1)
-  redis.call('EXPIRE', historyKey, historyTtl)
-  pairs_[i] = clientId .. ':' .. seq
-  routes[i] = redis.call('HGET', routeKey, 'serverId') or ''
-  routed[i] = clientId .. ':' .. routes[i]
-end
-for j = 1, m do
-  redis.call('HSET', KEYS[1 + n * 3 + j],
-    'status', ARGV[7], 'supervisorId', ARGV[8], 'timestamp', ARGV[9],
-    'examId', ARGV[10], 'requestId', ARGV[11])
-end
-local seqs = table.concat(pairs_, ',')
-redis.call('HSET', request, 'seqs', seqs, 'ack', ARGV[6], 'trace', ARGV[12],
-  'routes', table.concat(routed, ','))
-redis.call('EXPIRE', request, tonumber(ARGV[1]))
-local result = { 'NEW', seqs }
-for i = 1, n do result[2 + i] = routes[i] end
-return result
-`);
+return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.concat(sup, '|') }
+`;
 
 /**
- * Registers a connection. KEYS: route, serverConnections, examMembers, seq, servers.
- * ARGV: serverId, connId, timestamp, clientId, connectionField, role, examId.
- * Returns the client's latest seq.
+ * Registers a client's connection on a server. With `restoreTakenAt` (reconciliation from a
+ * heartbeat taken then) it does nothing if that connection has since closed or a newer one
+ * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
+ * epochKey, newEpoch, serverId, connId, clientId, role, examId, at, heardAt, retention,
+ * restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }.
  */
-export const CONNECT = new Script(`
-redis.call('HSET', KEYS[1], 'serverId', ARGV[1], 'lastConnection', ARGV[3], 'connId', ARGV[2],
-  'role', ARGV[6], 'examId', ARGV[7])
-redis.call('HSET', KEYS[2], ARGV[5], ARGV[3], 'status', 'ACTIVE', 'lastSync', ARGV[3])
-redis.call('SADD', KEYS[3], ARGV[4])
-redis.call('SADD', KEYS[5], ARGV[1])
-return tonumber(redis.call('GET', KEYS[4]) or '0')
-`);
-
-/**
- * Removes a client from a server's connections, and its route only if the route's `field`
- * (`connId` for a disconnect, `serverId` when a server goes DOWN or no longer lists it) still
- * holds `value`: the client may have reconnected elsewhere first.
- * KEYS: route, serverConnections. ARGV: field, value, connectionField.
- * Returns { role, examId } of the removed route (the client went offline), or an empty list.
- */
-export const REMOVE_CONNECTION = new Script(`
-redis.call('HDEL', KEYS[2], ARGV[3])
-local route = redis.call('HMGET', KEYS[1], ARGV[1], 'role', 'examId')
-if route[1] == ARGV[2] then
-  redis.call('DEL', KEYS[1])
-  return { route[2] or '', route[3] or '' }
-end
-return {}
-`);
-
-/**
- * Records a heartbeat and adds connections the server reports that Redis lacks (with a
- * route, if the client has none). KEYS: serverConnections, servers, then per missing client:
- * route, seq. ARGV: serverId, now, takenAt, then per missing client: connectionField.
- * Returns each missing client's latest seq, so its server can catch it up.
- */
-export const HEARTBEAT = new Script(`
-redis.call('HSET', KEYS[1], 'status', 'ACTIVE', 'lastSync', ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-local seqs = {}
-for j = 1, (#KEYS - 2) / 2 do
-  local route = KEYS[1 + j * 2]
-  redis.call('HSET', KEYS[1], ARGV[3 + j], ARGV[3])
-  if redis.call('EXISTS', route) == 0 then
-    redis.call('HSET', route, 'serverId', ARGV[1], 'lastConnection', ARGV[3], 'connId', '')
+const CONNECT = `${EPOCH_INLINE}
+local a = cjson.decode(ARGV[1])
+local field = 'client:' .. a.clientId
+local gone = 'gone:' .. a.clientId
+if a.restoreTakenAt then
+  local g = redis.call('HGET', a.serverKey, gone)
+  if g and string.sub(g, 1, #a.connId + 1) == a.connId .. '|' then return { 'SKIP' } end
+  local cur = redis.call('HGET', a.serverKey, field)
+  if cur then
+    local since = string.sub(cur, string.find(cur, '|', 1, true) + 1)
+    if since > a.restoreTakenAt then return { 'SKIP' } end
   end
-  seqs[j] = tonumber(redis.call('GET', KEYS[2 + j * 2]) or '0')
 end
-return seqs
-`);
+local wentOnline = redis.call('EXISTS', a.connsKey) == 0 and 1 or 0
+redis.call('HSET', a.connsKey, a.serverId, a.connId)
+redis.call('EXPIRE', a.connsKey, a.retention)
+redis.call('HSET', a.routeKey, 'serverId', a.serverId, 'lastConnection', a.at,
+  'role', a.role, 'examId', a.examId)
+redis.call('HSET', a.serverKey, field, a.connId .. '|' .. a.at, 'status', 'ACTIVE',
+  'lastSync', a.heardAt)
+redis.call('HDEL', a.serverKey, gone)
+redis.call('SADD', a.membersKey, a.clientId)
+redis.call('EXPIRE', a.membersKey, a.retention)
+redis.call('SADD', a.serversKey, a.serverId)
+local seq = tonumber(redis.call('GET', a.seqKey) or '0')
+return { 'OK', seq, epochOf(a.epochKey, a.newEpoch), wentOnline }
+`;
 
 /**
- * Marks a server DOWN if its last heartbeat is older than the cutoff. KEYS: serverConnections.
- * ARGV: cutoff ISO time. Returns 1 when it changed the server to DOWN.
+ * Removes one connection of a client (its last socket on `serverId` closed, or the server is
+ * DOWN), leaving a `gone:` mark on the server. Args: routeKey, connsKey, serverKey, serverId,
+ * connId, clientId, at. Returns { 'OFFLINE', role, examId } when it was the client's last
+ * connection anywhere (the route goes too), else { 'KEEP' }.
  */
-export const MARK_DOWN_IF_SILENT = new Script(`
-local s = redis.call('HMGET', KEYS[1], 'status', 'lastSync')
+const DISCONNECT = `
+local a = cjson.decode(ARGV[1])
+local field = 'client:' .. a.clientId
+local cur = redis.call('HGET', a.serverKey, field)
+if cur and string.sub(cur, 1, #a.connId + 1) == a.connId .. '|' then
+  redis.call('HDEL', a.serverKey, field)
+end
+redis.call('HSET', a.serverKey, 'gone:' .. a.clientId, a.connId .. '|' .. a.at)
+if redis.call('HGET', a.connsKey, a.serverId) ~= a.connId then return { 'KEEP' } end
+redis.call('HDEL', a.connsKey, a.serverId)
+local route = redis.call('HMGET', a.routeKey, 'serverId', 'role', 'examId')
+local rest = redis.call('HKEYS', a.connsKey)
+if #rest == 0 then
+  redis.call('DEL', a.routeKey)
+  return { 'OFFLINE', route[2] or '', route[3] or '' }
+end
+if route[1] == a.serverId then redis.call('HSET', a.routeKey, 'serverId', rest[1]) end
+return { 'KEEP' }
+`;
+
+/**
+ * Marks a server DOWN if its last heartbeat was heard before the cutoff. Args: serverKey,
+ * cutoff. Returns 1 when it changed the server to DOWN.
+ */
+const MARK_DOWN_IF_SILENT = `
+local a = cjson.decode(ARGV[1])
+local s = redis.call('HMGET', a.serverKey, 'status', 'lastSync')
 if s[1] == 'DOWN' then return 0 end
-if s[2] and s[2] >= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'DOWN')
+if s[2] and s[2] >= a.cutoff then return 0 end
+redis.call('HSET', a.serverKey, 'status', 'DOWN')
 return 1
-`);
+`;
+
+export interface ApplyChangePartArgs {
+  request: string;
+  part: number;
+  requestTtl: number;
+  historyMax: number;
+  historyTtl: number;
+  epochKey: string;
+  newEpoch: string;
+  exam?: {
+    seqKey: string;
+    historyKey: string;
+    prefix: string;
+    suffix: string;
+    statusKey: string;
+    status: string;
+    supervisorId: string;
+    timestamp: string;
+    requestId: string;
+    examId: string;
+  };
+  supervisors: string[];
+  examinees: {
+    id: string;
+    seqKey: string;
+    historyKey: string;
+    connsKey: string;
+    prefix: string;
+    suffix: string;
+  }[];
+}
+
+export interface ConnectArgs {
+  routeKey: string;
+  connsKey: string;
+  serverKey: string;
+  membersKey: string;
+  seqKey: string;
+  serversKey: string;
+  epochKey: string;
+  newEpoch: string;
+  serverId: string;
+  connId: string;
+  clientId: string;
+  role: string;
+  examId: string;
+  at: string;
+  heardAt: string;
+  retention: number;
+  restoreTakenAt?: string;
+}
+
+export interface DisconnectArgs {
+  routeKey: string;
+  connsKey: string;
+  serverKey: string;
+  serverId: string;
+  connId: string;
+  clientId: string;
+  at: string;
+}
+
+type Reply = (string | number | null)[];
+
+/** The typed face of the registered scripts. */
+export interface StateScripts {
+  applyChangePart(args: ApplyChangePartArgs): Promise<Reply>;
+  connect(args: ConnectArgs): Promise<Reply>;
+  disconnect(args: DisconnectArgs): Promise<Reply>;
+  markDownIfSilent(args: { serverKey: string; cutoff: string }): Promise<number>;
+}
+
+const SOURCES = {
+  relayApplyChangePart: APPLY_CHANGE_PART,
+  relayConnect: CONNECT,
+  relayDisconnect: DISCONNECT,
+  relayMarkDownIfSilent: MARK_DOWN_IF_SILENT,
+} as const;
+
+type Registered = Record<keyof typeof SOURCES, (json: string) => Promise<unknown>>;
+
+/** Registers the scripts on `redis` (once per client) and returns their typed wrappers. */
+export function stateScripts(redis: Redis): StateScripts {
+  for (const [name, lua] of Object.entries(SOURCES)) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+  }
+  // defineCommand adds methods ioredis' types cannot know of; this is their one typed view.
+  const r = redis as unknown as Registered;
+  const json =
+    <T>(fn: (json: string) => Promise<unknown>) =>
+    (args: object) =>
+      fn.call(redis, JSON.stringify(args)) as Promise<T>;
+  return {
+    applyChangePart: json<Reply>(r.relayApplyChangePart),
+    connect: json<Reply>(r.relayConnect),
+    disconnect: json<Reply>(r.relayDisconnect),
+    markDownIfSilent: json<number>(r.relayMarkDownIfSilent),
+  };
+}

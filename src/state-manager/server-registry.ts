@@ -1,16 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import { connectionField } from '../shared/redis/keys.js';
-import { runScript } from '../shared/redis/script.js';
-import { HEARTBEAT, MARK_DOWN_IF_SILENT } from './scripts.js';
-import { CLIENT_FIELD, unwrap, type Offline, type StateStore } from './state-store.js';
+import { ServerConnectionRecord } from '../shared/redis/records.js';
+import type { ConnectionInfo } from '../protocol/index.js';
+import { unwrap, type Offline, type StateStore } from './state-store.js';
 
-/** What reconciling a heartbeat changed. */
+/** What reconciling a heartbeat found. */
 export interface HeartbeatResult {
-  /** Clients Redis had on the server that the server no longer holds. */
+  /** Clients whose last connection was one Redis had on the server that it no longer holds. */
   offline: Offline[];
-  /** Clients the server holds that Redis lacked, with their latest seq. */
-  restored: { clientId: string; seq: number }[];
+  /** Connections the server holds that Redis lacks: to restore. */
+  missing: ConnectionInfo[];
 }
 
 /**
@@ -25,66 +24,64 @@ export class ServerRegistry {
   ) {}
 
   /**
-   * Records a server's heartbeat and reconciles Redis with the connections it reports: adds
-   * the missing, removes those Redis has that the server no longer holds (connected before
-   * the heartbeat was taken, so not a connect that overtook it). Returns who went offline.
+   * Records a server's heartbeat (taken at `takenAt`, heard at `heardAt`) and compares Redis
+   * with the connections it reports. Removes connections Redis has that the server no
+   * longer holds (registered before the heartbeat was taken, so not a connect that overtook
+   * it) and the `gone:` marks the heartbeat has outlived; returns the missing to restore.
    */
   async heartbeat(
     serverId: string,
-    connections: string[],
-    takenAt: string,
+    clients: ConnectionInfo[],
+    at: { takenAt: string; heardAt: string },
   ): Promise<HeartbeatResult> {
-    const k = this.keys;
-    const fields = await this.redis.hgetall(k.serverConnections(serverId));
-    const reported = new Set(connections);
-    const known = new Set<string>();
-    const stale: string[] = [];
-    for (const [field, value] of Object.entries(fields)) {
-      if (!field.startsWith(CLIENT_FIELD)) continue;
-      const clientId = field.slice(CLIENT_FIELD.length);
-      known.add(clientId);
-      if (!reported.has(clientId) && value < takenAt) stale.push(clientId);
+    const key = this.keys.serverConnections(serverId);
+    const [, , hash] = unwrap(
+      await this.redis
+        .multi()
+        .hset(key, 'status', 'ACTIVE', 'lastSync', at.heardAt)
+        .sadd(this.keys.servers(), serverId)
+        .hgetall(key)
+        .exec(),
+    ) as [unknown, unknown, Record<string, string>];
+    const known = ServerConnectionRecord.decode(hash);
+    const reported = new Map(clients.map((c) => [c.clientId, c]));
+    const missing = clients.filter((c) => known.connections.get(c.clientId)?.connId !== c.connId);
+    const stale = [...known.connections].filter(
+      ([clientId, c]) => reported.get(clientId)?.connId !== c.connId && c.since < at.takenAt,
+    );
+    const outlived = [...known.gone]
+      .filter(([, g]) => g.at < at.takenAt)
+      .map(([clientId]) => ServerConnectionRecord.goneField(clientId));
+    if (outlived.length > 0) await this.redis.hdel(key, ...outlived);
+    const offline: Offline[] = [];
+    for (const [clientId, c] of stale) {
+      const gone = await this.store.disconnect({
+        clientId,
+        connId: c.connId,
+        serverId,
+        at: at.takenAt,
+      });
+      if (gone) offline.push(gone);
     }
-    const missing = connections.filter((id) => !known.has(id));
-    const seqs = (await runScript(
-      this.redis,
-      HEARTBEAT,
-      2 + missing.length * 2,
-      k.serverConnections(serverId),
-      k.servers(),
-      ...missing.flatMap((id) => [k.clientRoute(id), k.clientSeq(id)]),
-      serverId,
-      new Date().toISOString(),
-      takenAt,
-      ...missing.map(connectionField),
-    )) as number[];
-    const gone = await Promise.all(stale.map((id) => this.store.dropRoute(id, serverId)));
-    return {
-      offline: gone.filter((o): o is Offline => o !== undefined),
-      restored: missing.map((clientId, i) => ({ clientId, seq: Number(seqs[i] ?? 0) })),
-    };
+    return { offline, missing };
   }
 
-  /** Marks servers silent since before `cutoff` DOWN and drops their routes. */
-  async markSilentServersDown(cutoff: Date): Promise<{ serverId: string; offline: Offline[] }[]> {
-    const k = this.keys;
-    const servers = await this.redis.smembers(k.servers());
+  /** Marks servers heard last before `cutoff` DOWN and removes their connections. */
+  async markSilentServersDown(
+    cutoff: string,
+    now: string,
+  ): Promise<{ serverId: string; offline: Offline[] }[]> {
+    const servers = await this.redis.smembers(this.keys.servers());
     const down: { serverId: string; offline: Offline[] }[] = [];
     for (const serverId of servers) {
-      const changed = await runScript(
-        this.redis,
-        MARK_DOWN_IF_SILENT,
-        1,
-        k.serverConnections(serverId),
-        cutoff.toISOString(),
-      );
-      if (changed !== 1) continue;
-      const fields = await this.redis.hkeys(k.serverConnections(serverId));
-      const clients = fields
-        .filter((f) => f.startsWith(CLIENT_FIELD))
-        .map((f) => f.slice(CLIENT_FIELD.length));
-      const gone = await Promise.all(clients.map((id) => this.store.dropRoute(id, serverId)));
-      down.push({ serverId, offline: gone.filter((o): o is Offline => o !== undefined) });
+      if ((await this.store.markDownIfSilent(serverId, cutoff)) !== 1) continue;
+      const hash = await this.redis.hgetall(this.keys.serverConnections(serverId));
+      const offline: Offline[] = [];
+      for (const [clientId, c] of ServerConnectionRecord.decode(hash).connections) {
+        const gone = await this.store.disconnect({ clientId, connId: c.connId, serverId, at: now });
+        if (gone) offline.push(gone);
+      }
+      down.push({ serverId, offline });
     }
     return down;
   }
@@ -119,12 +116,8 @@ export class ServerRegistry {
     const hashes = unwrap(await pipeline.exec()) as Record<string, string>[];
     return Object.fromEntries(
       servers.map((id, i) => {
-        const hash = hashes[i] ?? {};
-        const connections = Object.keys(hash)
-          .filter((f) => f.startsWith(CLIENT_FIELD))
-          .map((f) => f.slice(CLIENT_FIELD.length))
-          .sort();
-        return [id, { connections, status: hash.status === 'DOWN' ? 'DOWN' : 'ACTIVE' }];
+        const record = ServerConnectionRecord.decode(hashes[i] ?? {});
+        return [id, { connections: [...record.connections.keys()].sort(), status: record.status }];
       }),
     );
   }

@@ -1,38 +1,37 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import { runScript, type Script } from '../shared/redis/script.js';
-import { connectionField } from '../shared/redis/keys.js';
-import type { Role, StatusChangeData } from '../protocol/index.js';
+import { newEpochId } from '../shared/redis/commands.js';
+import { SeqList, StoredAck, type RequestTrace } from '../shared/redis/records.js';
+import type { ConnectionInfo, Role, StatusChangeData } from '../protocol/index.js';
 import { statusChangeDataFor, statusChangeFrameParts } from '../protocol/index.js';
-import { APPLY_STATUS_CHANGE, CONNECT, REMOVE_CONNECTION } from './scripts.js';
+import { stateScripts, type StateScripts } from './scripts.js';
+
+export type { RequestTrace } from '../shared/redis/records.js';
 
 export interface StoreOptions {
   /** Seconds a request id is remembered for idempotency, and history is kept. */
   retentionSeconds: number;
-  /** Frames kept per client for replay. */
+  /** Frames kept per client (and per exam stream) for replay. */
   historyMax: number;
 }
 
-export interface Recipient {
-  clientId: string;
-  role: Role;
-}
+/** Examinees written per script call: keeps each call short whatever the exam's size. */
+export const EXAMINEES_PER_PART = 500;
 
-/** What applying (or re-applying) a change produced: each recipient's seq and route. */
+/** What applying (or re-applying) a change produced. */
 export interface ChangeOutcome {
   duplicate: boolean;
-  deliveries: { clientId: string; seq: number; serverId: string | undefined }[];
+  epoch: string;
+  /** The exam stream's seq of the change: the seq every supervisor sees. */
+  examSeq: number;
+  /** Each examinee's seq and the servers it holds sockets on. */
+  deliveries: { clientId: string; seq: number; servers: string[] }[];
+  /** Servers holding sockets of the exam's supervisors. */
+  supervisorServers: string[];
   /** The examinees the change applied to. */
   examinees: string[];
   /** The change as first applied (a retry with the same id gets this, not its own). */
   data: StatusChangeData;
-}
-
-/** Who handled a request, kept with its idempotency record for the admin's trace view. */
-export interface RequestTrace {
-  sourceServer: string;
-  stateManager: string;
-  processedAt: string;
 }
 
 /** The audience of a change, read before it is applied. */
@@ -41,26 +40,34 @@ export interface Audience {
   supervisors: string[];
 }
 
-interface StoredAck {
-  examinees: string[];
-  data: StatusChangeData;
+/** A client whose last connection went: the supervisors of its exam hear it went offline. */
+export interface Offline {
+  clientId: string;
+  role: Role | undefined;
+  examId: string | undefined;
 }
 
-type ScriptReply = (string | null)[];
+/** A registered connection: the client's latest seq and whether it just came online. */
+export interface Connected {
+  seq: number;
+  epoch: string;
+  wentOnline: boolean;
+}
 
 /**
  * The state manager's view of Redis: every read and write of routes, connections, statuses,
- * seqs and history. Keys come from `RedisKeys`; writes are atomic Lua scripts.
+ * seqs and history. Keys come from `RedisKeys`, record formats from `records.ts`; writes are
+ * atomic Lua scripts.
  */
 export class StateStore {
+  private readonly scripts: StateScripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly options: StoreOptions,
-  ) {}
-
-  private run(script: Script, numKeys: number, ...rest: (string | number)[]): Promise<unknown> {
-    return runScript(this.redis, script, numKeys, ...rest);
+  ) {
+    this.scripts = stateScripts(redis);
   }
 
   /** Examinees a change targets (all of the exam, or one if it belongs to it) and supervisors. */
@@ -68,190 +75,218 @@ export class StateStore {
     examId: string,
     targetExamineeId: string | undefined,
   ): Promise<Audience | undefined> {
-    const pipeline = this.redis.pipeline();
-    if (targetExamineeId === undefined) pipeline.smembers(this.keys.examExaminees(examId));
-    else pipeline.sismember(this.keys.examExaminees(examId), targetExamineeId);
-    pipeline.smembers(this.keys.examSupervisors(examId));
-    const [target, supervisors] = unwrap(await pipeline.exec());
-    if (targetExamineeId !== undefined && target !== 1) return undefined;
-    return {
-      examinees:
-        targetExamineeId === undefined ? ((target as string[]) ?? []).sort() : [targetExamineeId],
-      supervisors: ((supervisors as string[]) ?? []).sort(),
-    };
-  }
-
-  /** Applies a change once: status, seqs, history, idempotency record; returns routes. */
-  async applyStatusChange(
-    requestId: string,
-    payload: StatusChangeData,
-    recipients: Recipient[],
-    examinees: string[],
-    trace: RequestTrace,
-  ): Promise<ChangeOutcome> {
     const k = this.keys;
-    const keys = [k.request(payload.supervisorId, requestId)];
-    const args: (string | number)[] = [
-      this.options.retentionSeconds,
-      this.options.historyMax,
-      this.options.retentionSeconds,
-      recipients.length,
-      examinees.length,
-      JSON.stringify({ examinees, data: payload } satisfies StoredAck),
-      payload.status,
-      payload.supervisorId,
-      payload.timestamp,
-      payload.examId ?? '',
-      requestId,
-      JSON.stringify(trace),
-    ];
-    for (const r of recipients) {
-      keys.push(k.clientSeq(r.clientId), k.clientHistory(r.clientId), k.clientRoute(r.clientId));
-      const [prefix, suffix] = statusChangeFrameParts(
-        requestId,
-        statusChangeDataFor(payload, r.clientId, r.role),
-      );
-      args.push(r.clientId, prefix, suffix);
+    if (targetExamineeId === undefined) {
+      const [examinees, supervisors] = await Promise.all([
+        this.redis.smembers(k.examExaminees(examId)),
+        this.redis.smembers(k.examSupervisors(examId)),
+      ]);
+      return { examinees: examinees.sort(), supervisors };
     }
-    for (const e of examinees) keys.push(k.examineeStatus(e));
+    const [member, supervisors] = await Promise.all([
+      this.redis.sismember(k.examExaminees(examId), targetExamineeId),
+      this.redis.smembers(k.examSupervisors(examId)),
+    ]);
+    return member === 1 ? { examinees: [targetExamineeId], supervisors } : undefined;
+  }
 
-    const reply = (await this.run(
-      APPLY_STATUS_CHANGE,
-      keys.length,
-      ...keys,
-      ...args,
-    )) as ScriptReply;
-    const seqs = parseSeqs(reply[1] ?? '');
-    if (reply[0] === 'DUP') {
-      // Written by this same code in the same script: trusted, not untrusted input.
-      const stored = JSON.parse(reply[2] ?? '{}') as StoredAck;
-      const routes = await this.routes(seqs.map((s) => s.clientId));
-      return {
-        duplicate: true,
-        deliveries: seqs.map((s, i) => ({ ...s, serverId: routes[i] })),
-        examinees: stored.examinees,
-        data: stored.data,
-      };
-    }
-    return {
+  /**
+   * Applies a change once: the exam's stream and stored status, then each examinee's seq and
+   * history in parts of EXAMINEES_PER_PART, then the idempotency record. A retry resumes
+   * where a failure left off without assigning any seq twice.
+   */
+  async applyStatusChange(c: {
+    requestId: string;
+    examId: string;
+    data: StatusChangeData;
+    audience: Audience;
+    trace: RequestTrace;
+  }): Promise<ChangeOutcome> {
+    const k = this.keys;
+    const { requestId, examId, data, audience } = c;
+    const request = k.request(data.supervisorId, requestId);
+    const common = {
+      request,
+      requestTtl: this.options.retentionSeconds,
+      historyMax: this.options.historyMax,
+      historyTtl: this.options.retentionSeconds,
+      epochKey: k.epoch(),
+      newEpoch: newEpochId(),
+      supervisors: [...new Set([...audience.supervisors, data.supervisorId])].map((id) =>
+        k.clientConnections(id),
+      ),
+    };
+    const [prefix, suffix] = statusChangeFrameParts(requestId, data);
+    const exam = {
+      seqKey: k.examSeq(examId),
+      historyKey: k.examHistory(examId),
+      prefix,
+      suffix,
+      statusKey:
+        data.targetExamineeId === undefined
+          ? k.examStatus(examId)
+          : k.examineeStatus(data.targetExamineeId),
+      status: data.status,
+      supervisorId: data.supervisorId,
+      timestamp: data.timestamp,
+      requestId,
+      examId,
+    };
+    const examinees = audience.examinees;
+    const outcome: ChangeOutcome = {
       duplicate: false,
-      deliveries: seqs.map((s, i) => ({ ...s, serverId: reply[2 + i] || undefined })),
+      epoch: '',
+      examSeq: 0,
+      deliveries: [],
+      supervisorServers: [],
       examinees,
-      data: payload,
+      data,
+    };
+    const parts = Math.max(1, Math.ceil(examinees.length / EXAMINEES_PER_PART));
+    for (let part = 0; part < parts; part++) {
+      const chunk = examinees.slice(part * EXAMINEES_PER_PART, (part + 1) * EXAMINEES_PER_PART);
+      const reply = await this.scripts.applyChangePart({
+        ...common,
+        part,
+        ...(part === 0 ? { exam } : {}),
+        examinees: chunk.map((id) => {
+          const [p, s] = statusChangeFrameParts(
+            requestId,
+            statusChangeDataFor(data, id, 'examinee'),
+          );
+          return {
+            id,
+            seqKey: k.clientSeq(id),
+            historyKey: k.clientHistory(id),
+            connsKey: k.clientConnections(id),
+            prefix: p,
+            suffix: s,
+          };
+        }),
+      });
+      if (reply[0] === 'DUP') return this.replay(request, audience.supervisors);
+      const [epoch, examSeq, seqs, servers, supervisorServers] = reply.map((v) => String(v ?? ''));
+      const serverLists = servers ? servers.split(',') : [];
+      outcome.epoch = epoch ?? '';
+      outcome.examSeq = Number(examSeq);
+      outcome.supervisorServers = splitServers(supervisorServers);
+      SeqList.decode(seqs ?? '').forEach((d, i) =>
+        outcome.deliveries.push({ ...d, servers: splitServers(serverLists[i]) }),
+      );
+    }
+    const ack: StoredAck = { examinees, data };
+    await this.redis
+      .multi()
+      .hset(request, 'ack', JSON.stringify(ack), 'trace', JSON.stringify(c.trace))
+      .expire(request, this.options.retentionSeconds)
+      .exec();
+    return outcome;
+  }
+
+  /** A request applied before: what it gave, with the routes as they are now. */
+  private async replay(request: string, supervisors: string[]): Promise<ChangeOutcome> {
+    const stored = await this.redis.hgetall(request);
+    // Written by this same store: a record that does not parse is a bug, not input.
+    const ack = StoredAck.parse(JSON.parse(stored.ack ?? 'null'));
+    const seqs = Object.entries(stored)
+      .filter(([field]) => field.startsWith('part:'))
+      .sort(([a], [b]) => Number(a.slice(5)) - Number(b.slice(5)))
+      .flatMap(([, value]) => SeqList.decode(value));
+    const [examineeServers, supervisorServers] = await Promise.all([
+      this.serversOf(seqs.map((s) => s.clientId)),
+      this.serversOf(supervisors),
+    ]);
+    return {
+      duplicate: true,
+      epoch: stored.epoch ?? '',
+      examSeq: Number(stored.examSeq ?? 0),
+      deliveries: seqs.map((s, i) => ({ ...s, servers: examineeServers[i] ?? [] })),
+      supervisorServers: [...new Set(supervisorServers.flat())],
+      examinees: ack.examinees,
+      data: ack.data,
     };
   }
 
-  /** The server each client is routed to, in order. */
-  async routes(clientIds: string[]): Promise<(string | undefined)[]> {
+  /** The servers each client holds sockets on, in order. */
+  async serversOf(clientIds: string[]): Promise<string[][]> {
     if (clientIds.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const id of clientIds) pipeline.hget(this.keys.clientRoute(id), 'serverId');
-    return unwrap(await pipeline.exec()).map((v) => (typeof v === 'string' && v ? v : undefined));
+    for (const id of clientIds) pipeline.hkeys(this.keys.clientConnections(id));
+    return unwrap(await pipeline.exec()).map((v) => (Array.isArray(v) ? v.map(String) : []));
   }
 
-  /** Registers a connection; returns the client's latest seq. */
-  async connect(c: {
-    clientId: string;
-    role: Role;
-    examId: string;
-    connId: string;
-    serverId: string;
-    timestamp: string;
-  }): Promise<number> {
+  /** Servers holding sockets of an exam's supervisors. */
+  async supervisorServers(examId: string): Promise<string[]> {
+    const supervisors = await this.redis.smembers(this.keys.examSupervisors(examId));
+    return [...new Set((await this.serversOf(supervisors)).flat())];
+  }
+
+  /**
+   * Registers a client's connection on `serverId`. With `restoreTakenAt` (reconciliation) it
+   * returns undefined when that connection has closed or been replaced since.
+   */
+  async connect(
+    c: ConnectionInfo & { serverId: string; at: string; heardAt: string },
+    restoreTakenAt?: string,
+  ): Promise<Connected | undefined> {
     const k = this.keys;
-    const members = c.role === 'examinee' ? k.examExaminees(c.examId) : k.examSupervisors(c.examId);
-    const seq = await this.run(
-      CONNECT,
-      5,
-      k.clientRoute(c.clientId),
-      k.serverConnections(c.serverId),
-      members,
-      k.clientSeq(c.clientId),
-      k.servers(),
-      c.serverId,
-      c.connId,
-      c.timestamp,
-      c.clientId,
-      connectionField(c.clientId),
-      c.role,
-      c.examId,
-    );
-    return Number(seq);
+    const supervisor = c.role === 'supervisor';
+    const reply = await this.scripts.connect({
+      routeKey: k.clientRoute(c.clientId),
+      connsKey: k.clientConnections(c.clientId),
+      serverKey: k.serverConnections(c.serverId),
+      membersKey: supervisor ? k.examSupervisors(c.examId) : k.examExaminees(c.examId),
+      seqKey: supervisor ? k.examSeq(c.examId) : k.clientSeq(c.clientId),
+      serversKey: k.servers(),
+      epochKey: k.epoch(),
+      newEpoch: newEpochId(),
+      serverId: c.serverId,
+      connId: c.connId,
+      clientId: c.clientId,
+      role: c.role,
+      examId: c.examId,
+      at: c.at,
+      heardAt: c.heardAt,
+      retention: this.options.retentionSeconds,
+      ...(restoreTakenAt !== undefined ? { restoreTakenAt } : {}),
+    });
+    if (reply[0] !== 'OK') return undefined;
+    return { seq: Number(reply[1]), epoch: String(reply[2]), wentOnline: Number(reply[3]) === 1 };
   }
 
-  /** Removes a connection; returns who went offline when the client's route went with it. */
-  disconnect(c: {
+  /** Removes one connection; returns who went offline when it was the client's last. */
+  async disconnect(c: {
     clientId: string;
     connId: string;
     serverId: string;
+    at: string;
   }): Promise<Offline | undefined> {
-    return this.removeConnection(c.clientId, c.serverId, 'connId', c.connId);
+    const k = this.keys;
+    const reply = await this.scripts.disconnect({
+      routeKey: k.clientRoute(c.clientId),
+      connsKey: k.clientConnections(c.clientId),
+      serverKey: k.serverConnections(c.serverId),
+      ...c,
+    });
+    if (reply[0] !== 'OFFLINE') return undefined;
+    const role = String(reply[1] ?? '');
+    return {
+      clientId: c.clientId,
+      role: role === 'examinee' || role === 'supervisor' ? role : undefined,
+      examId: String(reply[2] ?? '') || undefined,
+    };
   }
 
-  /** Removes a client's route if it points at `serverId`; returns who went offline. */
-  dropRoute(clientId: string, serverId: string): Promise<Offline | undefined> {
-    return this.removeConnection(clientId, serverId, 'serverId', serverId);
-  }
-
-  private async removeConnection(
-    clientId: string,
-    serverId: string,
-    field: 'connId' | 'serverId',
-    value: string,
-  ): Promise<Offline | undefined> {
-    const removed = await this.run(
-      REMOVE_CONNECTION,
-      2,
-      this.keys.clientRoute(clientId),
-      this.keys.serverConnections(serverId),
-      field,
-      value,
-      connectionField(clientId),
-    );
-    return offline(clientId, removed);
-  }
-
-  /** Supervisors of an exam. */
-  async supervisorsOf(examId: string): Promise<string[]> {
-    return this.redis.smembers(this.keys.examSupervisors(examId));
-  }
-
-  /** Examinees of an exam that are online (have a route), with their server. */
-  async onlineExaminees(examId: string): Promise<{ clientId: string; serverId: string }[]> {
-    const examinees = await this.redis.smembers(this.keys.examExaminees(examId));
-    const routes = await this.routes(examinees);
-    return examinees.flatMap((clientId, i) => {
-      const serverId = routes[i];
-      return serverId ? [{ clientId, serverId }] : [];
+  markDownIfSilent(serverId: string, cutoff: string): Promise<number> {
+    return this.scripts.markDownIfSilent({
+      serverKey: this.keys.serverConnections(serverId),
+      cutoff,
     });
   }
 }
 
-/** A client whose route was removed: the supervisors of its exam hear it went offline. */
-export interface Offline {
-  clientId: string;
-  role: Role | undefined;
-  examId: string | undefined;
-}
-
-export const CLIENT_FIELD = connectionField('');
-
-function offline(clientId: string, reply: unknown): Offline | undefined {
-  if (!Array.isArray(reply) || reply.length < 2) return undefined;
-  const [role, examId] = reply as [string, string];
-  return {
-    clientId,
-    role: role === 'examinee' || role === 'supervisor' ? role : undefined,
-    examId: examId || undefined,
-  };
-}
-
-function parseSeqs(text: string): { clientId: string; seq: number }[] {
-  if (!text) return [];
-  return text.split(',').map((pair) => {
-    const at = pair.lastIndexOf(':');
-    return { clientId: pair.slice(0, at), seq: Number(pair.slice(at + 1)) };
-  });
+function splitServers(text: string | undefined): string[] {
+  return text ? text.split('|') : [];
 }
 
 /** Pipeline results, throwing the first error. */

@@ -147,6 +147,7 @@ describe('security: validation', function () {
       expect(Object.keys(stored).sort()).to.deep.equal([
         'examId',
         'requestId',
+        'rev',
         'status',
         'supervisorId',
         'timestamp',

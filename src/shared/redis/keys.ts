@@ -1,29 +1,42 @@
 /**
  * Every Redis key exam-relay uses, built here and nowhere else. With namespace `X` each key
  * starts with `X:`; with none they are exactly SPEC §6's seed keys. The layout is documented
- * in the README ("Redis layout").
+ * in the README ("Redis layout"); the shape of each record is owned by `records.ts`.
  */
 export interface RedisKeys {
-  /** Hash `serverId`, `lastConnection`, `connId`: where a client is connected. */
+  /** Hash `serverId`, `lastConnection` (the newest connection), `role`, `examId`. */
   clientRoute(clientId: string): string;
-  /** Hash `status`, `lastSync`, plus one field `client:{clientId}` per connected client. */
+  /** Hash serverId -> connId: every server this client holds sockets on. */
+  clientConnections(clientId: string): string;
+  /**
+   * Hash `status`, `lastSync`, one field `client:{clientId}` per connected client and one
+   * `gone:{clientId}` per recent disconnect (see `records.ts`).
+   */
   serverConnections(serverId: string): string;
-  /** Hash `status`, `supervisorId`, `timestamp`, `examId`, `requestId`. */
+  /** Hash `status`, `supervisorId`, `timestamp`, `examId`, `requestId`, `rev`. */
   examineeStatus(examineeId: string): string;
-  /** Counter: the last `seq` given to a frame for this client. */
+  /** Hash of the exam's last exam-wide change: `status`, `supervisorId`, `timestamp`, … */
+  examStatus(examId: string): string;
+  /** Counter: the last `seq` given to a frame for this examinee. */
   clientSeq(clientId: string): string;
-  /** Sorted set of this client's recent `status_change` frames, scored by `seq`. */
+  /** Sorted set of this examinee's recent `status_change` frames, scored by `seq`. */
   clientHistory(clientId: string): string;
-  /** Set of examinee ids that have joined the exam. */
+  /** Counter: the exam's stream; every change of the exam, the seq its supervisors see. */
+  examSeq(examId: string): string;
+  /** Sorted set of the exam's recent changes as supervisors see them, scored by `seq`. */
+  examHistory(examId: string): string;
+  /** Set of examinee ids that have joined the exam (within the retention window). */
   examExaminees(examId: string): string;
   /** Set of supervisor ids that have joined the exam. */
   examSupervisors(examId: string): string;
-  /** String: outcome of a processed request, for idempotency. */
+  /** Hash: outcome of a processed request, for idempotency. */
   request(supervisorId: string, requestId: string): string;
   /** Set of the ids of every socket server that has reported in. */
   servers(): string;
   /** Hash of state-manager id -> last heartbeat ISO time. */
   stateManagers(): string;
+  /** Hash `id`, `replid`: the epoch that names the numbering of every seq. */
+  epoch(): string;
   /** The pattern matching every key of this namespace (for cleanup and admin scans). */
   all(): string;
 }
@@ -32,15 +45,20 @@ export function createRedisKeys(namespace: string): RedisKeys {
   const p = namespace ? `${namespace}:` : '';
   return {
     clientRoute: (id) => `${p}client:${id}:route`,
+    clientConnections: (id) => `${p}client:${id}:connections`,
     serverConnections: (id) => `${p}server:${id}:connections`,
     examineeStatus: (id) => `${p}examinee:${id}:status`,
+    examStatus: (id) => `${p}exam:${id}:status`,
     clientSeq: (id) => `${p}client:${id}:seq`,
     clientHistory: (id) => `${p}client:${id}:history`,
+    examSeq: (id) => `${p}exam:${id}:seq`,
+    examHistory: (id) => `${p}exam:${id}:history`,
     examExaminees: (examId) => `${p}exam:${examId}:examinees`,
     examSupervisors: (examId) => `${p}exam:${examId}:supervisors`,
     request: (supervisorId, requestId) => `${p}request:${supervisorId}:${requestId}`,
     servers: () => `${p}servers`,
     stateManagers: () => `${p}state-managers`,
+    epoch: () => `${p}epoch`,
     all: () => (p ? `${p}*` : '*'),
   };
 }

@@ -10,6 +10,7 @@ describe('state-manager/ServerRegistry', () => {
   let redis: Redis;
   let namespace: string;
   let servers: ServerRegistry;
+  let store: StateStore;
   const key = (k: string) => `${namespace}:${k}`;
   const later = () => new Date(Date.now() + 60_000);
 
@@ -17,56 +18,83 @@ describe('state-manager/ServerRegistry', () => {
     redis = rawRedis();
     namespace = randomNamespace();
     const keys = createRedisKeys(namespace);
-    servers = new ServerRegistry(
-      redis,
-      keys,
-      new StateStore(redis, keys, { retentionSeconds: 60, historyMax: 10 }),
-    );
+    store = new StateStore(redis, keys, { retentionSeconds: 60, historyMax: 10 });
+    servers = new ServerRegistry(redis, keys, store);
   });
   afterEach(async () => {
     await cleanRedis(namespace);
     redis.disconnect();
   });
 
+  const E001 = {
+    clientId: 'E001',
+    role: 'examinee' as const,
+    examId: 'EXAM1',
+    connId: '11111111-1111-4111-8111-111111111111',
+  };
+  const now = () => new Date().toISOString();
+  const at = (takenAt = now()) => ({ takenAt, heardAt: now() });
+  const connect = (takenAt = now()) =>
+    store.connect({ ...E001, serverId: 'serverA', at: takenAt, heardAt: now() });
+
   describe('#heartbeat', () => {
-    it('registers the server ACTIVE and restores a connection Redis lacked, with a route', async () => {
-      const result = await servers.heartbeat('serverA', ['E001'], new Date().toISOString());
-      expect(result.restored).to.deep.equal([{ clientId: 'E001', seq: 0 }]);
+    it('registers the server ACTIVE and reports a connection Redis lacks as missing', async () => {
+      const result = await servers.heartbeat('serverA', [E001], at());
+      expect(result.missing).to.deep.equal([E001]);
       expect(await redis.hget(key('server:serverA:connections'), 'status')).to.equal('ACTIVE');
-      expect(await redis.hexists(key('server:serverA:connections'), 'client:E001')).to.equal(1);
-      expect(await redis.hget(key('client:E001:route'), 'serverId')).to.equal('serverA');
+      expect(await redis.sismember(key('servers'), 'serverA')).to.equal(1);
+    });
+
+    it('reports nothing missing for a connection Redis has with the same connId', async () => {
+      await connect();
+      const result = await servers.heartbeat('serverA', [E001], at());
+      expect(result.missing).to.deep.equal([]);
+      expect(result.offline).to.deep.equal([]);
     });
 
     it('drops a connection the server no longer lists, but not one newer than the heartbeat', async () => {
       const before = new Date(Date.now() - 1000).toISOString();
-      await servers.heartbeat('serverA', ['E001'], before);
-      await redis.hset(
-        key('server:serverA:connections'),
-        'client:E002',
-        new Date(Date.now() + 1000).toISOString(),
-      );
-      const result = await servers.heartbeat('serverA', [], new Date().toISOString());
+      await connect(before);
+      await store.connect({
+        ...E001,
+        clientId: 'E002',
+        connId: '22222222-2222-4222-8222-222222222222',
+        serverId: 'serverA',
+        at: new Date(Date.now() + 1000).toISOString(),
+        heardAt: now(),
+      });
+      const result = await servers.heartbeat('serverA', [], at());
       expect(result.offline.map((o) => o.clientId)).to.deep.equal(['E001']);
       expect(await redis.exists(key('client:E001:route'))).to.equal(0);
+      expect(await redis.exists(key('client:E001:connections'))).to.equal(0);
       expect(await redis.hexists(key('server:serverA:connections'), 'client:E002')).to.equal(1);
     });
   });
 
   describe('#markSilentServersDown', () => {
-    it('marks a silent server DOWN once, removing its routes', async () => {
-      await servers.heartbeat('serverA', ['E001'], new Date().toISOString());
-      const down = await servers.markSilentServersDown(later());
+    it('marks a silent server DOWN once, removing its connections and routes', async () => {
+      await connect();
+      await servers.heartbeat('serverA', [E001], at());
+      const down = await servers.markSilentServersDown(later().toISOString(), now());
       expect(down.map((d) => d.serverId)).to.deep.equal(['serverA']);
+      expect(down[0]?.offline.map((o) => o.clientId)).to.deep.equal(['E001']);
       expect(await redis.hget(key('server:serverA:connections'), 'status')).to.equal('DOWN');
       expect(await redis.exists(key('client:E001:route'))).to.equal(0);
-      expect(await servers.markSilentServersDown(later())).to.deep.equal([]);
+      expect(await servers.markSilentServersDown(later().toISOString(), now())).to.deep.equal([]);
+    });
+
+    it('leaves a server heard after the cutoff ACTIVE', async () => {
+      await servers.heartbeat('serverA', [], at());
+      const cutoff = new Date(Date.now() - 60_000).toISOString();
+      expect(await servers.markSilentServersDown(cutoff, now())).to.deep.equal([]);
+      expect(await redis.hget(key('server:serverA:connections'), 'status')).to.equal('ACTIVE');
     });
   });
 
   describe('#forgetRetired', () => {
     it('forgets servers DOWN since before the cutoff and keeps the others', async () => {
-      await servers.heartbeat('serverA', [], new Date().toISOString());
-      await servers.heartbeat('serverB', [], new Date().toISOString());
+      await servers.heartbeat('serverA', [], at());
+      await servers.heartbeat('serverB', [], at());
       await redis.hset(key('server:serverA:connections'), 'status', 'DOWN');
       expect(await servers.forgetRetired(new Date(Date.now() - 60_000))).to.deep.equal([]);
       expect(await servers.forgetRetired(later())).to.deep.equal(['serverA']);

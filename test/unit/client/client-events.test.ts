@@ -48,7 +48,7 @@ describe('ExamRelayClient', () => {
 
       first.terminate();
       const second = await b.welcomed(0);
-      expect(second.hello?.resume).to.deep.equal({ lastSeq: 3 });
+      expect(second.hello?.resume).to.deep.equal({ lastSeq: 3, epoch: 'e1' });
       for (const seq of [2, 3, 4]) second.send(change(seq));
 
       await waitFor(() => changes.length === 4, 'the fourth change');
@@ -67,7 +67,7 @@ describe('ExamRelayClient', () => {
       conn.send(change(3));
 
       const again = await server.welcomed(1);
-      expect(again.hello?.resume).to.deep.equal({ lastSeq: 1 });
+      expect(again.hello?.resume).to.deep.equal({ lastSeq: 1, epoch: 'e1' });
       again.send(change(2));
       again.send(change(3));
       await waitFor(() => changes.length === 3, 'three changes');

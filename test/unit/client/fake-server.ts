@@ -112,6 +112,8 @@ export class FakeServer {
             examId: 'EXAM1',
             serverId: options.name ?? 'fake',
             lastSeq: options.welcomeSeq?.(requested) ?? requested,
+            epoch: 'e1',
+            status: null,
           },
         });
       });

@@ -106,9 +106,16 @@ export const validStatusQueueMessage = fc.oneof(
   ),
   toStateManager(
     'disconnect',
-    fc.record({ clientId, connId: fc.uuid({ version: 4 }), timestamp }),
+    fc.record({
+      clientId,
+      role: fc.constantFrom('supervisor', 'examinee'),
+      examId: clientId,
+      connId: fc.uuid({ version: 4 }),
+      timestamp,
+    }),
     {},
   ),
+  toStateManager('tick', fc.record({ timestamp }), {}),
   syncState,
 );
 
@@ -139,7 +146,10 @@ export const validServerQueueMessage = fc.oneof(
     ),
     {
       requestId,
-      deliveries: fc.array(fc.record({ clientId, seq }), { minLength: 1, maxLength: 4 }),
+      examId: clientId,
+      epoch: fc.constantFrom('e1', 'k3f9'),
+      supervisorSeq: seq,
+      deliveries: fc.array(fc.record({ clientId, seq }), { maxLength: 4 }),
     },
   ),
   toServer(
@@ -164,9 +174,13 @@ export const validServerQueueMessage = fc.oneof(
     { requestId },
   ),
   toServer('presence', fc.record({ clientId, online: fc.boolean(), serverId }), {
-    recipients: fc.array(clientId, { minLength: 1, maxLength: 4 }),
+    examId: clientId,
   }),
-  toServer('connected', fc.record({ clientId, seq: fc.nat() }), {}),
+  toServer(
+    'connected',
+    fc.record({ clientId, seq: fc.nat(), epoch: fc.constantFrom('e1', 'k3f9') }),
+    {},
+  ),
   syncState,
 );
 
@@ -181,6 +195,9 @@ export const BUS_KEYS = new Set([
   'requestId',
   'deliveries',
   'recipients',
+  'epoch',
+  'supervisorSeq',
+  'clients',
   'supervisorId',
   'examId',
   'targetExamineeId',

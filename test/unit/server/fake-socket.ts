@@ -7,7 +7,8 @@ import type { Redis } from 'ioredis';
 import { signToken, type Role, type StatusQueueMessage } from '../../../src/protocol/index.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createRedisKeys } from '../../../src/shared/redis/keys.js';
-import { History } from '../../../src/server/history.js';
+import { History, type WelcomeState } from '../../../src/server/history.js';
+import type { Identity, Snapshot } from '../../../src/protocol/index.js';
 import { createServerMetrics } from '../../../src/server/metrics.js';
 import { SessionRegistry, type Session } from '../../../src/server/session.js';
 import { handleSocket, type SocketContext } from '../../../src/server/socket.js';
@@ -94,10 +95,14 @@ export class FakeHistory extends History {
     super(undefined as unknown as Redis, createRedisKeys(''));
   }
 
-  override async currentSeq(): Promise<number> {
+  override async welcome(): Promise<WelcomeState> {
     this.reads += 1;
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-    return this.seq;
+    return { epoch: 'e1', seq: this.seq, status: null };
+  }
+
+  override async snapshot(identity: Identity): Promise<Snapshot['data']> {
+    return { examId: identity.examId, status: null, examinees: [], truncated: false };
   }
 
   override async after(): Promise<{ seq: number; text: string }[]> {

@@ -1,25 +1,15 @@
 import { expect } from 'chai';
-import type { Redis } from 'ioredis';
 import { createLogger } from '../../../src/shared/logger.js';
-import { createRedisKeys } from '../../../src/shared/redis/keys.js';
-import { History, type HistoryFrame } from '../../../src/server/history.js';
+import type { HistoryFrame } from '../../../src/server/history.js';
 import { OrderedDelivery } from '../../../src/server/ordered-delivery.js';
 import { LogSink } from './fake-socket.js';
 
 /** History held in memory: what the state manager would have stored in Redis. */
-class MemoryHistory extends History {
+class MemoryHistory {
   readonly frames = new Map<number, string>();
   failures = 0;
 
-  constructor() {
-    super(undefined as unknown as Redis, createRedisKeys(''));
-  }
-
-  override async currentSeq(): Promise<number> {
-    return Math.max(0, ...this.frames.keys());
-  }
-
-  override async after(_clientId: string, afterSeq: number): Promise<HistoryFrame[]> {
+  async read(afterSeq: number): Promise<HistoryFrame[]> {
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error('redis down');
@@ -38,16 +28,19 @@ function delivery(cursor = 0) {
   const history = new MemoryHistory();
   const sent: string[] = [];
   const resyncs: [number, number][] = [];
+  const rebases: string[] = [];
   const d = new OrderedDelivery({
     clientId: 'E001',
     cursor,
-    history,
+    epoch: 'e1',
+    read: (afterSeq) => history.read(afterSeq),
+    rebase: (epoch) => Promise.resolve(rebases.push(epoch) && 0),
     send: (text) => sent.push(text),
     resync: (from, to) => resyncs.push([from, to]),
     logger: createLogger({ service: 'unit', level: 'silent' }, new LogSink()),
     gapWaitMs: 20,
   });
-  return { d, history, sent, resyncs };
+  return { d, history, sent, resyncs, rebases };
 }
 
 describe('server/OrderedDelivery', () => {
@@ -107,6 +100,17 @@ describe('server/OrderedDelivery', () => {
       d.syncTo(3);
       await sleep(20);
       expect(sent).to.have.length(2);
+    });
+  });
+  describe('epoch', () => {
+    it('moves to a new numbering instead of dropping its frames as duplicates', async () => {
+      const { d, sent, rebases } = delivery(5);
+      expect(d.offer(1, frame(1), 'e2')).to.equal(true);
+      await sleep(30);
+      expect(rebases).to.deep.equal(['e2']);
+      expect(d.epoch).to.equal('e2');
+      expect(sent).to.deep.equal([frame(1)]);
+      expect(d.cursor).to.equal(1);
     });
   });
 });

@@ -109,7 +109,7 @@ describe('server/socket', () => {
       await until(() => h.published.some((m) => isConnectOf(m, 'S001')));
       const [change] = statusChanges(h.published);
       expect(change?.data).to.deep.include({ requestId: 'early' });
-      expect(socket.frames().map((f) => f.type)).to.deep.equal(['welcome', 'error']);
+      expect(socket.frames().map((f) => f.type)).to.deep.equal(['welcome', 'snapshot', 'error']);
     });
 
     it('closes with 1008 when more than 16 frames come while the hello is checked', async () => {
