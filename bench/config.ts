@@ -26,8 +26,11 @@ export const BenchEnv = z.object({
   BENCH_RATE: int(1, 100_000).default(1000),
   /** Open-loop schedule length in seconds. Default 10. */
   BENCH_OPEN_SECONDS: z.coerce.number().positive().max(600).default(10),
-  /** Longest wait for stragglers after a phase ends; what is still open then is counted. Default 20. */
-  BENCH_DRAIN_SECONDS: z.coerce.number().positive().max(600).default(20),
+  /**
+   * Longest wait for stragglers after a phase ends; what is still open then is counted as lost.
+   * Long enough for a system that falls behind the open loop to work off its backlog. Default 60.
+   */
+  BENCH_DRAIN_SECONDS: z.coerce.number().positive().max(600).default(60),
   /** Examinees connected to each of the two servers by the connect storm. Default 2000. */
   BENCH_STORM_EXAMINEES: int(2, 10_000).default(2000),
   /** Connect-storm batch: this many connect at once, the next batch when all are welcomed. Default 200. */
