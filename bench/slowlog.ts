@@ -39,9 +39,15 @@ export class SlowLog {
     await this.redis.call('SLOWLOG', 'RESET');
     for (const entry of raw) {
       const args = (entry[3] as unknown[]).map(String);
+      // The bench's own SLOWLOG RESET can take a moment on a long log: not a system's command.
+      if (args[0]?.toUpperCase() === 'SLOWLOG') continue;
       const system =
         Object.entries(systems).find(([ns]) => args.some((a) => a.includes(ns)))?.[1] ?? 'other';
-      const shown = args.slice(0, 4).map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a));
+      // Socket.IO's adapter publishes msgpack: show printable characters only.
+      const shown = args
+        .slice(0, 4)
+        .map((a) => a.replace(/[^\x20-\x7e]/g, '.'))
+        .map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a));
       this.entries.push({
         durationMicros: Number(entry[2]),
         command: shown.join(' ') + (args.length > 4 ? ` … (${args.length} args)` : ''),
