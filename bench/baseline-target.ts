@@ -15,7 +15,7 @@ const STATUSES = ['STARTED', 'PAUSED', 'RESUMED'] as const;
  * arrives there; there is no separate ack.
  */
 export class BaselineTarget implements Target {
-  readonly name = 'baseline';
+  readonly name = 'amqplib';
   readonly acks = false;
   readonly namespace = `bench${randomNamespace()}`;
   readonly inQueue = `${this.namespace}.baseline_in`;

@@ -2,50 +2,81 @@ import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** The benchmark's knobs, from `BENCH_*` environment variables (defaults fit in ~3 minutes). */
+/** The systems a run can measure: exam-relay and its three peers. */
+export const SYSTEMS = ['relay', 'socketio', 'amqplib', 'ws'] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+/** The benchmark's knobs, from `BENCH_*` environment variables (defaults: issue 9's patterns). */
 export const BenchEnv = z.object({
-  /** Examinees of the one exam, all on serverA. Default 200. */
+  /** Examinees of the targeted-change exam, all on the first server. Default 200. */
   BENCH_EXAMINEES: int(1, 10_000).default(200),
-  /** Supervisors of the exam, all on serverB; each change reaches all of them. Default 20. */
+  /** Supervisors of that exam, all on the second server; each change reaches all. Default 20. */
   BENCH_SUPERVISORS: int(1, 1000).default(20),
-  /** Closed-loop windows (requests in flight), comma-separated. Default `1,16,64`. */
+  /** Closed-loop windows (requests in flight), comma-separated. Default `1,200`. */
   BENCH_CONCURRENCY: z
     .string()
-    .default('1,16,64')
+    .default('1,200')
     .transform((s) => s.split(',').map((c) => Number(c.trim())))
     .pipe(z.array(z.number().int().min(1).max(10_000)).min(1)),
   /** Seconds of each closed-loop level that are counted, after the warmup. Default 6. */
   BENCH_CLOSED_SECONDS: z.coerce.number().positive().max(600).default(6),
   /** Seconds each closed-loop level runs before counting starts. Default 1. */
   BENCH_WARMUP_SECONDS: z.coerce.number().min(0).max(60).default(1),
-  /** Open-loop schedule, changes per second. Default 2000. */
-  BENCH_RATE: int(1, 100_000).default(2000),
+  /** Open-loop schedule, changes per second. Default 1000. */
+  BENCH_RATE: int(1, 100_000).default(1000),
   /** Open-loop schedule length in seconds. Default 10. */
   BENCH_OPEN_SECONDS: z.coerce.number().positive().max(600).default(10),
-  /** Longest wait for stragglers after a phase ends; what is still open then is counted. Default 20. */
-  BENCH_DRAIN_SECONDS: z.coerce.number().positive().max(600).default(20),
-  /** Which systems to run, comma-separated. Default `relay,baseline`. */
+  /**
+   * Longest wait for stragglers after a phase ends; what is still open then is counted as lost.
+   * Long enough for a system that falls behind the open loop to work off its backlog. Default 60.
+   */
+  BENCH_DRAIN_SECONDS: z.coerce.number().positive().max(600).default(60),
+  /** Examinees connected to each of the two servers by the connect storm. Default 2000. */
+  BENCH_STORM_EXAMINEES: int(2, 10_000).default(2000),
+  /** Connect-storm batch: this many connect at once, the next batch when all are welcomed. Default 200. */
+  BENCH_STORM_BATCH: int(1, 10_000).default(200),
+  /** Exam-wide changes timed to the exam's examinees (half of each server's); median reported. Default 5. */
+  BENCH_BROADCAST_ROUNDS: int(1, 100).default(5),
+  /** Longest wait, after the SIGKILL, for every examinee to have the change made after it. Default 60. */
+  BENCH_FAILOVER_SECONDS: z.coerce.number().positive().max(600).default(60),
+  /** Which systems to run, comma-separated. Default all: `relay,socketio,amqplib,ws`. */
   BENCH_SYSTEMS: z
     .string()
-    .default('relay,baseline')
+    .default(SYSTEMS.join(','))
     .transform((s) => s.split(',').map((c) => c.trim()))
-    .pipe(z.array(z.enum(['relay', 'baseline'])).min(1)),
+    .pipe(z.array(z.enum(SYSTEMS)).min(1)),
   /**
    * When set, each exam-relay process is CPU-profiled (through its inspector) during the load
    * phases and `<dir>/<process>.cpuprofile` is written, for Chrome DevTools. Default unset.
    */
   BENCH_PROFILE_DIR: z.string().optional(),
-  /** State-manager prefetch, also used by the baseline's middle consumer. Default 64. */
+  /** State-manager prefetch, also used by the amqplib floor's middle consumer. Default 64. */
   BENCH_PREFETCH: int(1, 10_000).default(64),
 });
 
 export type BenchConfig = z.infer<typeof BenchEnv>;
 
+/**
+ * `BENCH_QUICK=1`: a smoke run of every pattern in about two minutes per system, for
+ * development. Explicit `BENCH_*` values still win.
+ */
+const QUICK: Record<string, string> = {
+  BENCH_CLOSED_SECONDS: '2',
+  BENCH_WARMUP_SECONDS: '0.5',
+  BENCH_OPEN_SECONDS: '3',
+  BENCH_DRAIN_SECONDS: '10',
+  BENCH_STORM_EXAMINEES: '400',
+  BENCH_BROADCAST_ROUNDS: '3',
+  BENCH_FAILOVER_SECONDS: '30',
+};
+
 export function loadBenchConfig(env: Record<string, string | undefined>): BenchConfig {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([k, v]) => k.startsWith('BENCH_') && v !== undefined && v !== ''),
   );
-  const result = BenchEnv.safeParse(cleaned);
+  const quick = cleaned.BENCH_QUICK === '1' ? QUICK : {};
+  delete cleaned.BENCH_QUICK;
+  const result = BenchEnv.safeParse({ ...quick, ...cleaned });
   if (!result.success) throw new Error(`invalid bench config:\n${z.prettifyError(result.error)}`);
   return result.data;
 }

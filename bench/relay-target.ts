@@ -60,6 +60,8 @@ export class RelayTarget implements Target {
   private readonly supervisors: BenchSocket[] = [];
   /** Frames of each kind the bench received, to show the fan-out each change causes. */
   readonly framesIn = { examinee: 0, supervisor: 0 };
+  /** Seq checks of the examinees' `status_change` frames (zero expected). */
+  readonly integrity = { duplicated: 0, reordered: 0, gaps: 0 };
   private readonly unexpected = new Map<number, number>();
 
   listen(events: TargetEvents): void {
@@ -180,11 +182,26 @@ export class RelayTarget implements Target {
 
   private watchExaminee(s: BenchSocket): void {
     this.watchClose(s);
+    let lastSeq: number | undefined;
+    const ids = new Set<string>();
     s.ws.on('message', (data: RawData) => {
       const at = performance.now();
       this.framesIn.examinee += 1;
-      const frame = JSON.parse(text(data)) as { type?: string; id?: string };
-      if (frame.type === 'status_change' && frame.id) this.events?.delivered(frame.id, at);
+      const frame = JSON.parse(text(data)) as { type?: string; id?: string; seq?: number };
+      if (frame.type !== 'status_change' || !frame.id) return;
+      const repeated = ids.has(frame.id);
+      ids.add(frame.id);
+      if (typeof frame.seq === 'number') {
+        if (lastSeq !== undefined && frame.seq <= lastSeq) {
+          if (repeated) this.integrity.duplicated += 1;
+          else this.integrity.reordered += 1;
+        } else {
+          if (repeated) this.integrity.duplicated += 1;
+          if (lastSeq !== undefined && frame.seq > lastSeq + 1) this.integrity.gaps += 1;
+          lastSeq = frame.seq;
+        }
+      }
+      this.events?.delivered(frame.id, at);
     });
   }
 

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClosedLoopResult, OpenLoopResult } from './load.js';
 import type { ProcessMemory } from './role-probe.js';
-import type { LatencySummary } from './stats.js';
+import type { ScaleResult } from './scale.js';
+import type { SlowEntry } from './slowlog.js';
 import { round } from './stats.js';
 
 export type CpuRecord = Record<string, { seconds: number; cores: number }>;
@@ -11,7 +12,10 @@ export interface SystemResult {
   name: string;
   closed: (ClosedLoopResult & { cpu: CpuRecord })[];
   open: (OpenLoopResult & { cpu: CpuRecord }) | undefined;
-  memory?: Record<string, ProcessMemory>;
+  /** Connect storm, idle memory, exam-wide change, failover storm (not the amqplib floor). */
+  scale?: ScaleResult;
+  /** Seq checks of the targeted load's deliveries. */
+  integrity?: { targeted: { duplicated: number; reordered: number; gaps: number } };
   /** Anything else worth keeping (frame counts, unexpected closes, queue depth). */
   notes?: Record<string, unknown>;
 }
@@ -20,11 +24,32 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   durationSeconds: number;
-  host: { cpus: number; loadavgBefore: number[]; loadavgAfter: number[]; node: string };
+  host: {
+    cpus: number;
+    model: string;
+    loadavgBefore: number[];
+    loadavgAfter: number[];
+    node: string;
+  };
   config: Record<string, unknown>;
   systems: SystemResult[];
-  /** exam-relay / baseline, for each comparable number. */
-  ratios: Record<string, number | undefined>;
+  /** The bare ws server's memory with as many sockets as each exam-relay server holds. */
+  wsFloor: ProcessMemory | undefined;
+  /** Slowest Redis command per system (SLOWLOG, threshold in µs). */
+  slowlog: { thresholdMicros: number; slowest: Record<string, SlowEntry>; entries: number };
+  table: Row[];
+}
+
+/** One row of the summary: exam-relay, each peer, the ratio to the peer the target names. */
+export interface Row {
+  pattern: string;
+  relay: number | undefined;
+  socketio: number | undefined;
+  amqplib: number | undefined;
+  ws: number | undefined;
+  /** exam-relay / the peer the target is stated against. */
+  ratio: number | undefined;
+  target: string;
 }
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -39,54 +64,9 @@ export function writeResult(result: BenchResult): string {
   return path;
 }
 
-type Row = [label: string, relay: number | undefined, baseline: number | undefined];
-
-/** The comparable numbers of both systems, with labels, in table order. */
-export function comparableRows(relay?: SystemResult, baseline?: SystemResult): Row[] {
-  const rows: Row[] = [];
-  const levels = new Set([
-    ...(relay?.closed ?? []).map((c) => c.concurrency),
-    ...(baseline?.closed ?? []).map((c) => c.concurrency),
-  ]);
-  for (const c of levels) {
-    const r = relay?.closed.find((x) => x.concurrency === c);
-    const b = baseline?.closed.find((x) => x.concurrency === c);
-    rows.push([`closed c=${c}: changes/s`, r?.throughput, b?.throughput]);
-    rows.push([`closed c=${c}: p50 ms (send→done)`, r?.latencyMs?.p50, b?.latencyMs?.p50]);
-    rows.push([`closed c=${c}: p99 ms (send→done)`, r?.latencyMs?.p99, b?.latencyMs?.p99]);
-    rows.push([
-      `closed c=${c}: CPU ms/change (all)`,
-      r && cpuPerChange(r.cpu, r.completedInPhase),
-      b && cpuPerChange(b.cpu, b.completedInPhase),
-    ]);
-  }
-  const ro = relay?.open;
-  const bo = baseline?.open;
-  if (ro || bo) {
-    const rate = ro?.targetRate ?? bo?.targetRate;
-    rows.push([`open ${rate}/s: sent/s`, ro?.sentRate, bo?.sentRate]);
-    rows.push([`open ${rate}/s: completed/s`, ro?.completedRate, bo?.completedRate]);
-    rows.push([`open ${rate}/s: incomplete`, ro?.incomplete.total, bo?.incomplete.total]);
-    rows.push([
-      `open ${rate}/s: CPU ms/change (all)`,
-      ro && cpuPerChange(ro.cpu, ro.completed),
-      bo && cpuPerChange(bo.cpu, bo.completed),
-    ]);
-    const lat = (label: string, r?: LatencySummary, b?: LatencySummary) => {
-      for (const q of ['p50', 'p90', 'p99', 'max'] as const)
-        rows.push([`open: ${label} ${q} ms`, r?.[q], b?.[q]]);
-    };
-    lat('send→deliver', ro?.deliverMs, bo?.deliverMs);
-    // The baseline has no separate ack: its end of the line is the delivery.
-    lat('send→ack', ro?.ackMs, bo?.deliverMs);
-  }
-  return rows;
-}
-
 /**
  * CPU milliseconds per completed change, summed over every measured process (the system's
- * own, the bench's, RabbitMQ's and Redis's) but not the machine total. Unlike throughput, it
- * hardly depends on how much of the machine other users take.
+ * own, the bench's, RabbitMQ's and Redis's) but not the machine total.
  */
 export function cpuPerChange(cpu: CpuRecord, completed: number): number | undefined {
   if (completed === 0) return undefined;
@@ -95,71 +75,174 @@ export function cpuPerChange(cpu: CpuRecord, completed: number): number | undefi
   return round((seconds * 1000) / completed, 3);
 }
 
-export function ratios(rows: Row[]): Record<string, number | undefined> {
-  return Object.fromEntries(
-    rows.map(([label, r, b]) => [
-      label,
-      r !== undefined && b !== undefined && b !== 0 ? round(r / b, 2) : undefined,
-    ]),
+type Peer = 'socketio' | 'amqplib' | 'ws';
+type Pick = (s: SystemResult) => number | undefined;
+
+/** Lost (incomplete, missed), duplicated and reordered counts of one system over all patterns. */
+export function faults(s: SystemResult | undefined) {
+  if (!s) return undefined;
+  const closedLost = s.closed.reduce((n, c) => n + c.leftOpen + c.failed, 0);
+  const openLost = s.open ? s.open.incomplete.total + s.open.failed : 0;
+  const scale = s.scale;
+  const t = s.integrity?.targeted;
+  return {
+    lost: closedLost + openLost + (scale ? scale.broadcast.missed + scale.failover.missed : 0),
+    duplicated: (t?.duplicated ?? 0) + (scale?.integrity.duplicated ?? 0),
+    reordered: (t?.reordered ?? 0) + (scale?.integrity.reordered ?? 0),
+    gaps: (t?.gaps ?? 0) + (scale?.integrity.gaps ?? 0),
+  };
+}
+
+export function buildTable(
+  systems: SystemResult[],
+  wsFloor: ProcessMemory | undefined,
+  slowest: Record<string, SlowEntry>,
+): Row[] {
+  const by = (name: string) => systems.find((s) => s.name === name);
+  const relay = by('exam-relay');
+  const sio = by('socket.io');
+  const floor = by('amqplib');
+  const closed = (c: number) => (s: SystemResult) => s.closed.find((x) => x.concurrency === c);
+  const kib = (b: number | undefined) => (b === undefined ? undefined : round(b / 1024, 1));
+  const rows: Row[] = [];
+  const row = (
+    pattern: string,
+    pick: Pick,
+    peer: Peer | undefined,
+    target: string,
+    wsValue?: number,
+  ) => {
+    const v = (s: SystemResult | undefined) => (s ? pick(s) : undefined);
+    const values = { relay: v(relay), socketio: v(sio), amqplib: v(floor), ws: wsValue };
+    const base = peer ? values[peer] : undefined;
+    rows.push({
+      pattern,
+      ...values,
+      ratio:
+        values.relay !== undefined && base !== undefined && base !== 0
+          ? round(values.relay / base, 2)
+          : undefined,
+      target,
+    });
+  };
+  const windows = relay?.closed.map((c) => c.concurrency) ?? sio?.closed.map((c) => c.concurrency);
+  const big = Math.max(...(windows ?? [200]));
+  row(
+    `targeted, ${big} in flight: changes/s (acked and delivered)`,
+    (s) => closed(big)(s)?.throughput,
+    'socketio',
+    '≥ 1.0× Socket.IO',
   );
+  row('targeted, one at a time: changes/s', (s) => closed(1)(s)?.throughput, 'socketio', '—');
+  row(
+    'targeted, one at a time: p50 ms',
+    (s) => closed(1)(s)?.latencyMs?.p50,
+    'amqplib',
+    '≤ 1.5× amqplib',
+  );
+  const rate = relay?.open?.targetRate ?? sio?.open?.targetRate ?? '';
+  row(
+    `open loop ${rate}/s: send→deliver p50 ms`,
+    (s) => s.open?.deliverFromSendMs?.p50,
+    'socketio',
+    '—',
+  );
+  row(
+    `open loop ${rate}/s: send→deliver p99 ms`,
+    (s) => s.open?.deliverFromSendMs?.p99,
+    'socketio',
+    '≤ 3× Socket.IO',
+  );
+  const n = relay?.scale?.storm.examinees ?? sio?.scale?.storm.examinees ?? '';
+  const batch = relay?.scale?.storm.batch ?? sio?.scale?.storm.batch ?? '';
+  row(
+    `connect storm, ${n} examinees in batches of ${batch}: connects/s`,
+    (s) => s.scale?.storm.connectsPerSecond,
+    'socketio',
+    '≥ 1.0× Socket.IO',
+  );
+  const x = relay?.scale?.broadcast.examinees ?? sio?.scale?.broadcast.examinees ?? '';
+  row(
+    `exam-wide change to ${x} on 2 servers: send→last, median ms`,
+    (s) => s.scale?.broadcast.medianMs,
+    'socketio',
+    '≤ 1.0× Socket.IO',
+  );
+  row(
+    `idle authenticated socket at ${n}/server: RSS KiB`,
+    (s) => kib(s.scale?.memory.rssPerSocket),
+    'ws',
+    '≤ 1.5× bare ws',
+    kib(wsFloor?.rssPerConnection),
+  );
+  row(
+    `idle authenticated socket at ${n}/server: heap KiB`,
+    (s) => kib(s.scale?.memory.heapPerSocket),
+    'ws',
+    '—',
+    kib(wsFloor?.heapPerConnection),
+  );
+  const moved = relay?.scale?.failover.examinees ?? sio?.scale?.failover.examinees ?? '';
+  row(
+    `failover storm, ${moved} examinees: kill → all have the change, ms`,
+    (s) => s.scale?.failover.allHaveMs,
+    'socketio',
+    '—',
+  );
+  row('failover storm: missed', (s) => s.scale?.failover.missed, undefined, '0');
+  row('failover storm: duplicated', (s) => s.scale?.failover.duplicated, undefined, '0');
+  row(
+    `CPU per targeted change at ${big} in flight, all processes: ms`,
+    (s) => {
+      const c = closed(big)(s);
+      return c && cpuPerChange(c.cpu, c.completedInPhase);
+    },
+    'amqplib',
+    '—',
+  );
+  const slow = (s: SystemResult) => {
+    const e = slowest[s.name];
+    return e ? round(e.durationMicros / 1000, 2) : 0;
+  };
+  row('Redis: slowest command ms (SLOWLOG)', slow, undefined, '≤ 5 ms');
+  for (const kind of ['lost', 'duplicated', 'reordered', 'gaps'] as const)
+    row(`all patterns: ${kind}`, (s) => faults(s)?.[kind], undefined, '0');
+  return rows;
 }
 
 export function printTable(result: BenchResult): void {
-  const relay = result.systems.find((s) => s.name === 'exam-relay');
-  const baseline = result.systems.find((s) => s.name === 'baseline');
-  const rows = comparableRows(relay, baseline);
-  const fmt = (v: number | undefined) => (v === undefined ? '-' : String(v));
-  const table = [
-    ['', 'exam-relay', 'baseline', 'ratio'],
-    ...rows.map(([label, r, b]) => [label, fmt(r), fmt(b), fmt(result.ratios[label])]),
+  const fmt = (v: number | undefined) => (v === undefined ? '–' : v.toLocaleString('en-US'));
+  const lines = [
+    ['pattern', 'exam-relay', 'Socket.IO', 'raw amqplib', 'bare ws', 'ratio', 'target'],
+    ...result.table.map((r) => [
+      r.pattern,
+      fmt(r.relay),
+      fmt(r.socketio),
+      fmt(r.amqplib),
+      fmt(r.ws),
+      r.ratio === undefined ? '–' : `${r.ratio}×`,
+      r.target,
+    ]),
   ];
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...table.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) =>
-    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)));
+  const widths = lines[0]?.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length))) ?? [];
+  const cells = (l: string[]) =>
+    `| ${l.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   console.log('');
-  for (const row of table) console.log(line(row).join('  '));
+  const [head, ...body] = lines;
+  if (head) console.log(cells(head));
+  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  for (const l of body) console.log(cells(l));
   console.log(
-    '(baseline send→ack = its send→final receive; ratio = exam-relay / baseline;\n' +
-      ' CPU (all) = bench + system processes + RabbitMQ + Redis, which others may share)',
+    '(ratio = exam-relay / the peer its target names; CPU = system processes + bench + Redis' +
+      ' (+ RabbitMQ for exam-relay and amqplib), which other users of the machine may share)',
   );
-
-  for (const system of result.systems) {
-    console.log(`\nCPU, ${system.name} (cores busy; ms of CPU per completed change):`);
-    const phases: [string, CpuRecord, number][] = system.closed.map((c) => [
-      `closed c=${c.concurrency}`,
-      c.cpu,
-      c.completedInPhase,
-    ]);
-    if (system.open)
-      phases.push([`open ${system.open.targetRate}/s`, system.open.cpu, system.open.completed]);
-    for (const [label, cpu, completed] of phases) {
-      const parts = Object.entries(cpu).map(
-        ([name, v]) =>
-          `${name} ${v.cores.toFixed(2)}` +
-          (completed > 0 && name !== 'machine'
-            ? ` (${((v.seconds * 1000) / completed).toFixed(3)})`
-            : ''),
-      );
-      console.log(`  ${label.padEnd(14)} ${parts.join(', ')}`);
-    }
-  }
-
-  if (relay?.memory) {
-    const mib = (b: number | undefined) => (b === undefined ? '-' : (b / 2 ** 20).toFixed(1));
-    const kib = (b: number | undefined) => (b === undefined ? '-' : (b / 1024).toFixed(1));
-    console.log(
-      '\nMemory, exam-relay (MiB at start / idle with N connections / after run;' +
-        ' per connection = (idle − start) / N, after GC):',
-    );
-    for (const [name, m] of Object.entries(relay.memory)) {
-      const row = (pick: (r: ProcessMemory['start']) => number | undefined) =>
-        [m.start, m.idle, m.after].map((r) => mib(pick(r))).join(' / ');
-      console.log(
-        `  ${name.padEnd(13)} N=${String(m.connections).padEnd(4)} RSS ${row((r) => r.rssBytes)};` +
-          ` RSS after GC ${row((r) => r.rssAfterGcBytes)} (${kib(m.rssPerConnection)} KiB/conn);` +
-          ` heap after GC ${row((r) => r.heapAfterGcBytes)} (${kib(m.heapPerConnection)} KiB/conn)`,
-      );
-    }
-  }
-  console.log(`\nload average before ${result.host.loadavgBefore.map((l) => l.toFixed(2))}`);
+  const slow = Object.entries(result.slowlog.slowest);
+  console.log(`\nRedis SLOWLOG (commands over ${result.slowlog.thresholdMicros} µs):`);
+  if (slow.length === 0) console.log('  none');
+  for (const [system, e] of slow)
+    console.log(`  ${system}: ${(e.durationMicros / 1000).toFixed(2)} ms  ${e.command}`);
+  console.log(
+    `\nload average before ${result.host.loadavgBefore.map((l) => l.toFixed(2))}, after` +
+      ` ${result.host.loadavgAfter.map((l) => l.toFixed(2))}; ${result.host.cpus} × ${result.host.model}`,
+  );
 }

@@ -1,15 +1,19 @@
 import { rawRedis } from '../test/helpers/env.js';
 import type { BenchConfig } from './config.js';
-import { RoleProbe, summarizeMemory, type ProcessMemory } from './role-probe.js';
+import { RoleProbe } from './role-probe.js';
 import { runPhases } from './phases.js';
 import { RelayCluster } from './relay-cluster.js';
+import { RelayFleet } from './relay-fleet.js';
 import { RelayTarget } from './relay-target.js';
 import type { SystemResult } from './report.js';
+import { runScale, type ScaleServer } from './scale.js';
 import { sleep } from './stats.js';
 
 /**
- * exam-relay end to end: a state manager, serverA (examinees) and serverB (supervisors) as real
- * processes in a random namespace, driven over WebSockets. Everything is removed afterwards.
+ * exam-relay end to end: a state manager, serverA and serverB as real processes in a random
+ * namespace, driven over WebSockets. Targeted load first (examinees on serverA, supervisors on
+ * serverB), then the scale patterns, whose failover storm SIGKILLs serverA. Everything is
+ * removed afterwards.
  */
 export async function runRelay(
   config: BenchConfig,
@@ -19,18 +23,23 @@ export async function runRelay(
   const redis = rawRedis();
   const target = new RelayTarget();
   let probe: RoleProbe | undefined;
+  const settle = async () => {
+    // Connects, closes and presence travel through status_queue: done when it stays empty.
+    for (let quiet = 0; quiet < 3;) {
+      quiet = (await cluster.statusQueueDepth()) === 0 ? quiet + 1 : 0;
+      await sleep(200);
+    }
+  };
   try {
     console.log(`exam-relay: starting processes (namespace ${cluster.namespace})`);
     await cluster.start(['serverA', 'serverB']);
     const processes = cluster.processes();
     probe = await RoleProbe.attach(processes);
     await RelayTarget.warmUp([cluster.port('serverA'), cluster.port('serverB')]);
-    while ((await cluster.statusQueueDepth()) > 0) await sleep(100);
-    await sleep(1000); // let start-up work settle before the empty reading
-    const start = await probe.read();
+    await settle();
     console.log(
-      `exam-relay: connecting ${config.BENCH_EXAMINEES} examinees to serverA,` +
-        ` ${config.BENCH_SUPERVISORS} supervisors to serverB`,
+      `exam-relay: targeted changes, ${config.BENCH_EXAMINEES} examinees on serverA,` +
+        ` ${config.BENCH_SUPERVISORS} supervisors on serverB`,
     );
     await target.connect({
       examineePort: cluster.port('serverA'),
@@ -40,10 +49,7 @@ export async function runRelay(
       namespace: cluster.namespace,
       redis,
     });
-    // Connect and presence traffic must be done before the idle reading and the load.
-    while ((await cluster.statusQueueDepth()) > 0) await sleep(100);
-    await sleep(1500);
-    const idle = await probe.read();
+    await settle();
 
     const pids: Record<string, number[]> = {};
     for (const [name, proc] of processes) pids[name] = proc.child.pid ? [proc.child.pid] : [];
@@ -53,27 +59,29 @@ export async function runRelay(
       for (const path of await probe.stopProfiling(config.BENCH_PROFILE_DIR))
         console.log(`  wrote ${path}`);
     }
+    await target.close();
+    await settle();
 
-    const after = await probe.read();
-    const connections: Record<string, number> = {
-      serverA: config.BENCH_EXAMINEES,
-      serverB: config.BENCH_SUPERVISORS,
-      'state-manager': config.BENCH_EXAMINEES + config.BENCH_SUPERVISORS,
-    };
-    const memory: Record<string, ProcessMemory> = {};
-    for (const name of processes.keys()) {
-      const readings = { start: start[name], idle: idle[name], after: after[name] };
-      if (readings.start && readings.idle && readings.after) {
-        memory[name] = summarizeMemory(
-          { start: readings.start, idle: readings.idle, after: readings.after },
-          connections[name] ?? 0,
-        );
-      }
-    }
+    const live = probe;
+    const scaleServer = (name: string): ScaleServer => ({
+      name,
+      port: cluster.port(name),
+      kill: () => void cluster.servers.get(name)?.process.child.kill('SIGKILL'),
+    });
+    const scale = await runScale(
+      {
+        fleet: new RelayFleet(),
+        servers: [scaleServer('serverA'), scaleServer('serverB')],
+        settle,
+        readMemory: () => live.read(),
+      },
+      config,
+    );
     return {
-      name: target.name,
+      name: 'exam-relay',
       ...phases,
-      memory,
+      scale,
+      integrity: { targeted: { ...target.integrity } },
       notes: {
         namespace: cluster.namespace,
         framesReceivedByBench: target.framesIn,

@@ -1,14 +1,21 @@
-// `npm run bench`: exam-relay end to end versus a raw amqplib baseline of the same two broker
-// hops and one Redis write. Needs RabbitMQ and Redis (AMQP_URL, REDIS_URL; localhost defaults)
-// and a built dist/ (`npm run bench` builds first). Knobs: BENCH_* in bench/config.ts.
-// Prints a table and writes bench/results/<ISO timestamp>.json and bench/results/latest.json.
-// It measures; it asserts nothing about timing.
+// `npm run bench`: issue 9's load patterns on exam-relay and, in the same run and process
+// tree, on its peers: a Socket.IO 4 + @socket.io/redis-adapter pair of servers doing the same
+// work without durability, the raw amqplib floor (two durable hops + one HSET), and a bare `ws`
+// server for memory. Needs RabbitMQ and Redis (AMQP_URL, REDIS_URL; localhost defaults) and a
+// built dist/ (`npm run bench` builds first). Knobs: BENCH_* in bench/config.ts (BENCH_QUICK=1
+// for a smoke run). Prints one table and writes bench/results/<ISO timestamp>.json and
+// bench/results/latest.json. It measures; it asserts nothing about timing.
 import { cpus, loadavg } from 'node:os';
+import { rawRedis } from '../test/helpers/env.js';
 import { loadBenchConfig } from './config.js';
 import { pidsNamed } from './proc.js';
-import { comparableRows, printTable, ratios, writeResult, type SystemResult } from './report.js';
+import { buildTable, printTable, writeResult, type SystemResult } from './report.js';
+import type { ProcessMemory } from './role-probe.js';
 import { runBaseline } from './run-baseline.js';
+import { runFloor } from './run-floor.js';
 import { runRelay } from './run-relay.js';
+import { runSio } from './run-sio.js';
+import { SlowLog } from './slowlog.js';
 
 const config = loadBenchConfig(process.env);
 const started = new Date();
@@ -16,28 +23,55 @@ const loadavgBefore = loadavg();
 // The broker and Redis are shared with everyone on this machine: their CPU is context only.
 const shared = { rabbitmq: pidsNamed('beam.smp'), redis: pidsNamed('redis-server') };
 
+const redis = rawRedis();
+const slowlog = new SlowLog(redis);
+const restoreAndExit = () => {
+  void slowlog.restore().finally(() => process.exit(130));
+};
+process.once('SIGINT', restoreAndExit);
+process.once('SIGTERM', restoreAndExit);
+
 const systems: SystemResult[] = [];
-if (config.BENCH_SYSTEMS.includes('relay')) systems.push(await runRelay(config, shared));
-if (config.BENCH_SYSTEMS.includes('baseline')) systems.push(await runBaseline(config, shared));
+let wsFloor: ProcessMemory | undefined;
+try {
+  await slowlog.begin();
+  const runs: [string, () => Promise<SystemResult>][] = [];
+  if (config.BENCH_SYSTEMS.includes('relay')) runs.push(['relay', () => runRelay(config, shared)]);
+  if (config.BENCH_SYSTEMS.includes('socketio'))
+    runs.push(['socketio', () => runSio(config, shared)]);
+  if (config.BENCH_SYSTEMS.includes('amqplib'))
+    runs.push(['amqplib', () => runBaseline(config, shared)]);
+  for (const [, run] of runs) {
+    const result = await run();
+    systems.push(result);
+    const ns = result.notes?.namespace;
+    await slowlog.collect(typeof ns === 'string' ? { [ns]: result.name } : {});
+  }
+  if (config.BENCH_SYSTEMS.includes('ws')) wsFloor = await runFloor(config);
+} finally {
+  await slowlog.restore();
+  redis.disconnect();
+}
 
 const finished = new Date();
-const rows = comparableRows(
-  systems.find((s) => s.name === 'exam-relay'),
-  systems.find((s) => s.name === 'baseline'),
-);
+const slowest = slowlog.slowest();
 const result = {
   startedAt: started.toISOString(),
   finishedAt: finished.toISOString(),
   durationSeconds: Math.round((finished.getTime() - started.getTime()) / 100) / 10,
   host: {
     cpus: cpus().length,
+    model: cpus()[0]?.model ?? 'unknown',
     loadavgBefore,
     loadavgAfter: loadavg(),
     node: process.version,
   },
   config,
   systems,
-  ratios: ratios(rows),
+  wsFloor,
+  slowlog: { thresholdMicros: slowlog.thresholdMicros, slowest, entries: slowlog.entries.length },
+  table: buildTable(systems, wsFloor, slowest),
 };
 printTable(result);
 console.log(`\nwrote ${writeResult(result)} (and latest.json) in ${result.durationSeconds} s`);
+process.exit(0);
