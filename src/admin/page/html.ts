@@ -1,4 +1,4 @@
-/** The admin page. Data arrives from the JSON API and the event stream; see script-*.ts. */
+/** The admin page. Data arrives from the JSON API and the event stream; see ../ui/admin.js. */
 export const PAGE_HTML = String.raw`<!doctype html>
 <html lang="en">
 <head>
@@ -7,7 +7,7 @@ export const PAGE_HTML = String.raw`<!doctype html>
 <title>exam-relay admin</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/admin.css">
-<script src="/assets/admin.js" defer></script>
+<script type="module" src="/assets/admin.js"></script>
 </head>
 <body>
 <header class="top">

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import type { Asset } from '../http.js';
 import { PAGE_HTML } from './html.js';
 import { PAGE_CSS } from './styles.js';
-import { SCRIPT_CORE } from './script-core.js';
-import { SCRIPT_PANELS } from './script-panels.js';
 
-/** The page's script: both parts in one scope, started once the document is parsed. */
-const SCRIPT = `(() => {\n${SCRIPT_CORE}\n${SCRIPT_PANELS}\ninit();\n})();\n`;
+/**
+ * The page's script, a real file (src/admin/ui/admin.js) that `npm run build` copies next to
+ * this module's folder in dist/; read once at start.
+ */
+const SCRIPT = readFileSync(new URL('../ui/admin.js', import.meta.url), 'utf8');
 
 /** The page and its assets, by path. */
 export const PAGE_ASSETS: Record<string, Asset> = {
