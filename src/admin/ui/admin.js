@@ -3,7 +3,8 @@
  * The admin page's script (served as /assets/admin.js, an ES module). Data reaches the DOM only
  * as text nodes, never as HTML: client ids and dead-letter bodies are untrusted.
  */
-'use strict';
+import { recordCluster, recordQueues } from './charts.js';
+
 const $ = (id) => document.getElementById(id);
 const state = { exam: '', client: '', source: null, dlqDepth: null, retry: null };
 
@@ -136,8 +137,14 @@ function connect() {
     badge.hidden = !hello.namespace;
     badge.textContent = 'namespace ' + hello.namespace;
   });
-  on('cluster', renderCluster);
-  on('queues', renderQueues);
+  on('cluster', (view) => {
+    renderCluster(view);
+    recordCluster(view);
+  });
+  on('queues', (sample) => {
+    renderQueues(sample);
+    recordQueues(sample);
+  });
   on('health', renderHealth);
   on('exam', renderExam);
   on('client', renderClient);
@@ -675,5 +682,3 @@ function init() {
 }
 
 init();
-
-export {};
