@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/', 'scratch/', 'node_modules/', 'coverage/', 'docs/', 'bench/results/'] },
@@ -19,6 +20,11 @@ export default tseslint.config(
       ],
       'no-console': 'error',
     },
+  },
+  {
+    // Code that runs in the admin page: browser globals, no Node ones.
+    files: ['src/admin/ui/**'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**', 'bin/**'],

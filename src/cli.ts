@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { loadEnv, type Config } from './shared/config.js';
 import { ConfigError, RelayError } from './shared/errors.js';
-import { createLogger, type Logger } from './shared/logger.js';
+import { createLogger, logFormatFor, type Logger } from './shared/logger.js';
 import { installShutdown, type Closable } from './shared/lifecycle.js';
 import { ServerId, parseTtl, Role, signToken } from './protocol/index.js';
 import { runTopologyCommand } from './topology/command.js';
@@ -190,7 +190,11 @@ function env(): Config {
 }
 
 function logger(config: Config, service: string): Logger {
-  return createLogger({ level: config.LOG_LEVEL, service });
+  return createLogger({
+    level: config.LOG_LEVEL,
+    service,
+    format: logFormatFor(config.LOG_FORMAT, process.stdout.isTTY === true),
+  });
 }
 
 function parse<T extends Record<string, { type: 'string' }>>(args: string[], options: T) {

@@ -28,6 +28,8 @@ export const Env = z.object({
   TOPOLOGY_FILE: z.string().min(1).default('topology/topology.yaml'),
   /** pino level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` or `pretty` (pino-pretty, for a terminal). Default: pretty when stdout is a TTY, else json. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** How often a socket server heartbeats through `status_queue`, in ms. Default 5000. */
   HEARTBEAT_INTERVAL_MS: int(100, 60_000).default(5000),
   /**

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -26,9 +27,31 @@ export interface LoggerOptions {
   level?: string;
   /** Written as `service` on every line. */
   service: string;
+  /** `json` lines, or `pretty` (pino-pretty, colored) for a person at a terminal. Default `json`. */
+  format?: LogFormat;
 }
 
-/** A pino JSON logger with secrets redacted; `destination` defaults to stdout. */
+export type LogFormat = 'json' | 'pretty';
+
+/** LOG_FORMAT if set, else pretty when stdout is a terminal and JSON when it is a pipe or file. */
+export function logFormatFor(configured: LogFormat | undefined, stdoutIsTty: boolean): LogFormat {
+  return configured ?? (stdoutIsTty ? 'pretty' : 'json');
+}
+
+/** pino-pretty as a stream in this process (no worker thread), one line per record on stdout. */
+function prettyStdout(): DestinationStream {
+  return pretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+  });
+}
+
+/**
+ * A pino logger with secrets redacted; `destination` defaults to stdout, as JSON lines or
+ * pino-pretty lines (`format`). Redaction happens before formatting, so both are safe.
+ */
 export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -37,7 +60,8 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ sync: false }),
+    destination ??
+      (options.format === 'pretty' ? prettyStdout() : pino.destination({ sync: false })),
   );
 }
 

@@ -99,6 +99,31 @@ describe('admin page (e2e)', function () {
     expect(ui.errors).to.deep.equal([]);
   });
 
+  it('draws live charts that move as samples arrive', async () => {
+    const { page } = ui;
+    for (const id of ['chart-rate', 'chart-depth', 'chart-connections', 'chart-dlq']) {
+      await page.locator(`#${id} .uplot canvas`).waitFor({ timeout: 10_000 });
+    }
+    const points = () =>
+      page.locator('#chart-depth .uplot').getAttribute('data-points').then(Number);
+    const before = await points();
+    for (let i = 0; i < 3; i++) {
+      s1.send({
+        type: 'status_change',
+        id: `chart-${i}`,
+        data: { targetExamineeId: 'E002', status: 'PAUSED' },
+      });
+    }
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('#chart-depth .uplot')?.getAttribute('data-points')) > n,
+      before,
+      { timeout: 15_000 },
+    );
+    const connections = await page.locator('#chart-connections .u-legend').textContent();
+    expect(connections).to.include('serverA').and.include('serverB');
+    expect(ui.errors).to.deep.equal([]);
+  });
+
   it('shows a dead letter and replays it so that the examinee receives it', async () => {
     const { page } = ui;
     const { names } = await loadTopologyFile(`${ROOT}topology/topology.yaml`, cluster.namespace);

@@ -1,4 +1,4 @@
-/** The admin page. Data arrives from the JSON API and the event stream; see script-*.ts. */
+/** The admin page. Data arrives from the JSON API and the event stream; see ../ui/admin.js. */
 export const PAGE_HTML = String.raw`<!doctype html>
 <html lang="en">
 <head>
@@ -6,8 +6,10 @@ export const PAGE_HTML = String.raw`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>exam-relay admin</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/uplot.css">
 <link rel="stylesheet" href="/assets/admin.css">
-<script src="/assets/admin.js" defer></script>
+<script src="/assets/uplot.js"></script>
+<script type="module" src="/assets/admin.js"></script>
 </head>
 <body>
 <header class="top">
@@ -20,6 +22,16 @@ export const PAGE_HTML = String.raw`<!doctype html>
 </header>
 <main>
   <p id="health-warning" class="banner" hidden></p>
+
+  <section id="charts" class="card">
+    <div class="card-head"><h2>Last 15 minutes</h2><span class="muted">since this page opened</span></div>
+    <div class="charts">
+      <div id="chart-rate" class="chart"></div>
+      <div id="chart-depth" class="chart"></div>
+      <div id="chart-connections" class="chart"></div>
+      <div id="chart-dlq" class="chart"></div>
+    </div>
+  </section>
 
   <section id="cluster" class="card">
     <div class="card-head"><h2>Cluster</h2><span id="sync-info" class="muted"></span></div>

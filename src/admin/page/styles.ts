@@ -100,4 +100,6 @@ tr.warn td { background: var(--warn-bg); }
 .steps .what { font-weight: 600; }
 .trace + .trace { border-top: 1px solid var(--line); margin-top: 12px; padding-top: 12px; }
 .error-text { color: var(--bad); }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.chart { min-height: 190px; }
 `;
