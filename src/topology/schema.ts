@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PARTITIONS } from './names.js';
 
 /** Entity names as written in the file, before the namespace is applied. */
 const Name = z
@@ -29,6 +30,13 @@ export const QueueSpec = z.strictObject({
   durable: z.boolean().default(true),
   /** Default false. */
   autoDelete: z.boolean().default(false),
+  /**
+   * Default 1. With P > 1 the queue is declared as `name.0` … `name.{P-1}` and each binding to
+   * it as one binding per partition with routing key `key.n` (status_queue only).
+   */
+  partitions: z.number().int().min(1).max(MAX_PARTITIONS).default(1),
+  /** `x-single-active-consumer`: one consumer at a time gets deliveries. Default false. */
+  singleActiveConsumer: z.boolean().default(false),
   /** Deliveries after which a message is dead-lettered (quorum only). */
   deliveryLimit: z.number().int().min(1).max(1000).optional(),
   /** Exchange that receives this queue's dead letters. */

@@ -2,14 +2,20 @@ import type { ChannelModel } from 'amqplib';
 import { formatConflict, type TopologyConflict } from './conflict.js';
 import type { Topology } from './load.js';
 import { bindingName, compareBindings, fetchBindings } from './management.js';
-import { probeExchange, probeQueue } from './probe.js';
+import { Logical, partitionName } from './names.js';
+import { probeExchange, probeQueue, queueExists } from './probe.js';
 
 /** One way the broker differs from the file. */
 export type TopologyDifference =
   | { kind: 'missing'; entity: 'exchange' | 'queue' | 'binding'; name: string }
   /** A binding into one of the file's queues that the file does not have. */
   | { kind: 'unexpected'; entity: 'binding'; name: string }
-  | ({ kind: 'inequivalent' } & TopologyConflict);
+  | ({ kind: 'inequivalent' } & TopologyConflict)
+  /**
+   * A status partition the file no longer has (plain `status_queue` beside partitions, or one
+   * past the last): nothing consumes it, so what it holds is never applied.
+   */
+  | { kind: 'stale'; entity: 'queue'; name: string };
 
 export interface VerifyOptions {
   /**
@@ -39,9 +45,10 @@ export async function verifyTopology(
   topology: Topology,
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
-  const [exchanges, queues, bindings] = await Promise.all([
+  const [exchanges, queues, stale, bindings] = await Promise.all([
     Promise.all(topology.exchanges.map((e) => probeExchange(model, e))),
     Promise.all(topology.queues.map((q) => probeQueue(model, q))),
+    stalePartitions(model, topology),
     options.managementUrl === undefined
       ? undefined
       : fetchBindings(
@@ -69,6 +76,8 @@ export async function verifyTopology(
     else differences.push(...probe.conflicts.map((c) => ({ kind: 'inequivalent' as const, ...c })));
   }
 
+  for (const name of stale) differences.push({ kind: 'stale', entity: 'queue', name });
+
   if (!bindings?.ok) {
     const reason = bindings?.reason ?? 'no management API URL given';
     return { differences, bindings: { checked: false, reason } };
@@ -82,6 +91,21 @@ export async function verifyTopology(
   return { differences, bindings: { checked: true } };
 }
 
+/**
+ * Status partitions left over from another partition count: plain `status_queue` when the file
+ * has several, `status_queue.0` when it has one, and the one past the last. (A count lowered by
+ * more than one leaves more; the management API's queue list would show them.)
+ */
+async function stalePartitions(model: ChannelModel, topology: Topology): Promise<string[]> {
+  const p = topology.names.statusPartitions;
+  const candidates = [
+    p === 1 ? partitionName(Logical.statusQueue, 0, 2) : Logical.statusQueue,
+    partitionName(Logical.statusQueue, Math.max(p, 1), 2),
+  ].map(topology.names.entity);
+  const found = await Promise.all(candidates.map((name) => queueExists(model, name)));
+  return candidates.filter((_, i) => found[i]);
+}
+
 /** One line, e.g. `missing queue t1.status_queue`. */
 export function formatDifference(difference: TopologyDifference): string {
   switch (difference.kind) {
@@ -91,6 +115,8 @@ export function formatDifference(difference: TopologyDifference): string {
       return `unexpected ${difference.entity} ${difference.name} (not in the file)`;
     case 'inequivalent':
       return formatConflict(difference);
+    case 'stale':
+      return `stale queue ${difference.name}: a status partition the file does not have (drain and delete it)`;
   }
 }
 

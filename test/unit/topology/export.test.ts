@@ -16,6 +16,7 @@ describe('topology/export', () => {
         auto_delete: false,
         arguments: {
           'x-queue-type': 'quorum',
+          'x-single-active-consumer': true,
           'x-delivery-limit': 5,
           'x-dead-letter-exchange': 't1.relay.dlx',
         },
