@@ -132,6 +132,10 @@ function queueArguments(spec: QueueSpec, ex: (n: string) => string): Record<stri
     args['x-dead-letter-exchange'] = ex(spec.deadLetterExchange);
   if (spec.deadLetterRoutingKey !== undefined)
     args['x-dead-letter-routing-key'] = spec.deadLetterRoutingKey;
+  if (spec.groupSize !== undefined) args['x-quorum-initial-group-size'] = spec.groupSize;
+  if (spec.deadLetterStrategy !== undefined)
+    args['x-dead-letter-strategy'] = spec.deadLetterStrategy;
+  if (spec.overflow !== undefined) args['x-overflow'] = spec.overflow;
   if (spec.messageTtl !== undefined) args['x-message-ttl'] = spec.messageTtl;
   if (spec.maxLength !== undefined) args['x-max-length'] = spec.maxLength;
   return args;
@@ -164,8 +168,20 @@ function crossCheck(file: TopologyFile, source: string): void {
     if (q.partitions > 1 && name !== Logical.statusQueue) {
       problems.push(`${path}.partitions: only ${Logical.statusQueue} can be partitioned`);
     }
-    if (q.deliveryLimit !== undefined && q.type !== 'quorum') {
-      problems.push(`${path}.deliveryLimit: needs type quorum`);
+    for (const field of ['deliveryLimit', 'groupSize', 'deadLetterStrategy'] as const) {
+      if (q[field] !== undefined && q.type !== 'quorum') {
+        problems.push(`${path}.${field}: needs type quorum`);
+      }
+    }
+    if (q.type === 'quorum' && q.overflow === 'reject-publish-dlx') {
+      problems.push(`${path}.overflow: quorum queues have no reject-publish-dlx`);
+    }
+    // RabbitMQ falls back to at-most-once, with only a log line, when either is missing.
+    if (q.deadLetterStrategy === 'at-least-once') {
+      if (q.overflow !== 'reject-publish')
+        problems.push(`${path}.overflow: at-least-once dead-lettering needs reject-publish`);
+      if (q.deadLetterExchange === undefined)
+        problems.push(`${path}.deadLetterExchange: at-least-once dead-lettering needs one`);
     }
   }
 

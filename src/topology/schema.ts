@@ -42,6 +42,18 @@ export const QueueSpec = z.strictObject({
   /** Exchange that receives this queue's dead letters. */
   deadLetterExchange: Name.optional(),
   deadLetterRoutingKey: z.string().max(255).optional(),
+  /**
+   * `x-quorum-initial-group-size`: the nodes a quorum queue is replicated on when declared. The
+   * broker caps it at the cluster's size, so 3 also declares on a single node. Default: all.
+   */
+  groupSize: z.number().int().min(1).max(99).optional(),
+  /**
+   * `x-dead-letter-strategy` (quorum, RabbitMQ 3.10+). `at-least-once` keeps a dead letter in
+   * this queue until the dead-letter queue has confirmed it; needs `overflow: reject-publish`.
+   */
+  deadLetterStrategy: z.enum(['at-most-once', 'at-least-once']).optional(),
+  /** `x-overflow`: what a full queue does. Quorum queues have no `reject-publish-dlx`. */
+  overflow: z.enum(['drop-head', 'reject-publish', 'reject-publish-dlx']).optional(),
   /** Message TTL in ms. */
   messageTtl: z.number().int().min(0).optional(),
   maxLength: z.number().int().min(1).optional(),

@@ -107,6 +107,9 @@ describe('topology/declare', () => {
             'x-single-active-consumer': true,
             'x-delivery-limit': 3,
             'x-dead-letter-exchange': `${ns}.relay.dlx`,
+            'x-quorum-initial-group-size': 3,
+            'x-dead-letter-strategy': 'at-least-once',
+            'x-overflow': 'reject-publish',
           },
         }),
       );
@@ -146,6 +149,9 @@ describe('topology/declare', () => {
         ['x-single-active-consumer', null, 'true'],
         ['x-delivery-limit', null, '5'],
         ['x-dead-letter-exchange', null, `${ns}.relay.dlx`],
+        ['x-quorum-initial-group-size', null, '3'],
+        ['x-dead-letter-strategy', null, 'at-least-once'],
+        ['x-overflow', null, 'reject-publish'],
       ]);
       expect(await existing()).to.deep.equal([`${ns}.status_queue`]);
     });

@@ -19,6 +19,9 @@ describe('topology/export', () => {
           'x-single-active-consumer': true,
           'x-delivery-limit': 5,
           'x-dead-letter-exchange': 't1.relay.dlx',
+          'x-quorum-initial-group-size': 3,
+          'x-dead-letter-strategy': 'at-least-once',
+          'x-overflow': 'reject-publish',
         },
       });
       expect(definitions.exchanges).to.deep.include({

@@ -44,6 +44,9 @@ describe('topology/load', () => {
         'x-single-active-consumer': true,
         'x-delivery-limit': 5,
         'x-dead-letter-exchange': 'relay.dlx',
+        'x-quorum-initial-group-size': 3,
+        'x-dead-letter-strategy': 'at-least-once',
+        'x-overflow': 'reject-publish',
       });
       expect(topology.serverQueue('serverA').name).to.equal('serverA_queue');
     });
@@ -224,6 +227,23 @@ describe('topology/load', () => {
         doc.queues['status_queue.1'] = { type: 'classic' };
       });
       rejects(text, /queues\.status_queue\.1: clashes with partition 1 of status_queue/);
+    });
+
+    it('rejects at-least-once dead-lettering without overflow reject-publish', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').overflow = 'drop-head';
+      });
+      rejects(
+        text,
+        /queues\.status_queue\.overflow: at-least-once dead-lettering needs reject-publish/,
+      );
+    });
+
+    it('rejects a group size on a classic queue', () => {
+      const text = variant((doc) => {
+        Object.assign(queue(doc, 'status_queue.dlq'), { type: 'classic', groupSize: 3 });
+      });
+      rejects(text, /queues\.status_queue\.dlq\.groupSize: needs type quorum/);
     });
 
     it('rejects a serverQueue name without {serverId}', () => {
