@@ -104,7 +104,7 @@ export class QueueSampler extends EventEmitter<{ sample: [QueueSample] }> {
     const names = topology.names;
     const servers = (await redis.smembers(keys.servers())).sort();
     const targets: Pick<QueueStat, 'name' | 'kind' | 'serverId'>[] = [
-      { name: names.statusQueue, kind: 'status', serverId: null },
+      ...names.statusQueues.map((name) => ({ name, kind: 'status' as const, serverId: null })),
       { name: names.deadLetterQueue, kind: 'dead-letter', serverId: null },
       ...servers.map((id) => ({
         name: topology.serverQueue(id).name,

@@ -5,7 +5,7 @@ import { declareTopology } from './declare.js';
 import { exportDefinitions } from './export.js';
 import { loadTopologyFile, type Topology } from './load.js';
 import { bindingName } from './management.js';
-import { formatDifference, verifyTopology } from './verify.js';
+import { formatDifference, formatPlacement, verifyTopology } from './verify.js';
 
 export type TopologySubcommand = 'declare' | 'verify' | 'export';
 
@@ -99,6 +99,12 @@ async function verify(
     vhost,
   });
   if (!result.bindings.checked) opts.err(`note: bindings not checked (${result.bindings.reason})`);
+  if (result.placement.checked) {
+    opts.out(`cluster nodes: ${result.placement.clusterNodes.join(' ')}`);
+    for (const p of result.placement.queues) opts.out(formatPlacement(p));
+  } else {
+    opts.err(`note: quorum members not checked (${result.placement.reason})`);
+  }
   if (result.differences.length === 0) {
     opts.out(`topology matches ${opts.file}`);
     return 0;

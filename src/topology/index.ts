@@ -22,11 +22,13 @@ export { declareTopology, type DeclareResult } from './declare.js';
 export {
   formatDifference,
   formatDifferences,
+  formatPlacement,
   verifyTopology,
   type TopologyDifference,
   type VerifyOptions,
   type VerifyResult,
 } from './verify.js';
+export type { QueuePlacement } from './management.js';
 export { exportDefinitions, type Definitions, type ExportOptions } from './export.js';
 export {
   runTopologyCommand,

@@ -3,7 +3,14 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { TopologyError } from '../shared/errors.js';
 import { TopologyFile, type QueueSpec } from './schema.js';
-import { Logical, createNames, fillServerId, type Names } from './names.js';
+import {
+  Logical,
+  createNames,
+  fillServerId,
+  partitionName,
+  partitionRoutingKey,
+  type Names,
+} from './names.js';
 
 export type ArgValue = string | number | boolean;
 
@@ -76,8 +83,9 @@ export function parseTopology(text: string, namespace: string, source = 'topolog
   const file = result.data;
   crossCheck(file, source);
 
-  const names = createNames(namespace);
+  const names = createNames(namespace, file.queues[Logical.statusQueue]?.partitions ?? 1);
   const ex = names.entity;
+  const partitions = (queue: string) => range(file.queues[queue]?.partitions ?? 1);
   return {
     names,
     exchanges: Object.entries(file.exchanges).map(([name, spec]) => ({
@@ -88,17 +96,22 @@ export function parseTopology(text: string, namespace: string, source = 'topolog
       internal: spec.internal,
       arguments: spec.arguments,
     })),
-    queues: Object.entries(file.queues).map(([name, spec]) => ({
-      name: ex(name),
-      durable: spec.durable,
-      autoDelete: spec.autoDelete,
-      arguments: queueArguments(spec, ex),
-    })),
-    bindings: file.bindings.map((b) => ({
-      exchange: ex(b.exchange),
-      queue: ex(b.queue),
-      routingKey: b.routingKey,
-    })),
+    queues: Object.entries(file.queues).flatMap(([name, spec]) =>
+      range(spec.partitions).map((n) => ({
+        name: ex(partitionName(name, n, spec.partitions)),
+        durable: spec.durable,
+        autoDelete: spec.autoDelete,
+        arguments: queueArguments(spec, ex),
+      })),
+    ),
+    bindings: file.bindings.flatMap((b) => {
+      const all = partitions(b.queue);
+      return all.map((n) => ({
+        exchange: ex(b.exchange),
+        queue: ex(partitionName(b.queue, n, all.length)),
+        routingKey: partitionRoutingKey(b.routingKey, n, all.length),
+      }));
+    }),
     serverQueue: (serverId) => ({
       name: ex(fillServerId(file.serverQueue.name, serverId)),
       arguments: file.serverQueue.arguments,
@@ -113,11 +126,16 @@ export function parseTopology(text: string, namespace: string, source = 'topolog
 function queueArguments(spec: QueueSpec, ex: (n: string) => string): Record<string, ArgValue> {
   const args: Record<string, ArgValue> = { ...spec.arguments };
   if (spec.type === 'quorum') args['x-queue-type'] = 'quorum';
+  if (spec.singleActiveConsumer) args['x-single-active-consumer'] = true;
   if (spec.deliveryLimit !== undefined) args['x-delivery-limit'] = spec.deliveryLimit;
   if (spec.deadLetterExchange !== undefined)
     args['x-dead-letter-exchange'] = ex(spec.deadLetterExchange);
   if (spec.deadLetterRoutingKey !== undefined)
     args['x-dead-letter-routing-key'] = spec.deadLetterRoutingKey;
+  if (spec.groupSize !== undefined) args['x-quorum-initial-group-size'] = spec.groupSize;
+  if (spec.deadLetterStrategy !== undefined)
+    args['x-dead-letter-strategy'] = spec.deadLetterStrategy;
+  if (spec.overflow !== undefined) args['x-overflow'] = spec.overflow;
   if (spec.messageTtl !== undefined) args['x-message-ttl'] = spec.messageTtl;
   if (spec.maxLength !== undefined) args['x-max-length'] = spec.maxLength;
   return args;
@@ -147,8 +165,23 @@ function crossCheck(file: TopologyFile, source: string): void {
       problems.push(`${path}.durable: quorum queues must be durable`);
     if (q.type === 'quorum' && q.autoDelete)
       problems.push(`${path}.autoDelete: quorum queues cannot auto-delete`);
-    if (q.deliveryLimit !== undefined && q.type !== 'quorum') {
-      problems.push(`${path}.deliveryLimit: needs type quorum`);
+    if (q.partitions > 1 && name !== Logical.statusQueue) {
+      problems.push(`${path}.partitions: only ${Logical.statusQueue} can be partitioned`);
+    }
+    for (const field of ['deliveryLimit', 'groupSize', 'deadLetterStrategy'] as const) {
+      if (q[field] !== undefined && q.type !== 'quorum') {
+        problems.push(`${path}.${field}: needs type quorum`);
+      }
+    }
+    if (q.type === 'quorum' && q.overflow === 'reject-publish-dlx') {
+      problems.push(`${path}.overflow: quorum queues have no reject-publish-dlx`);
+    }
+    // RabbitMQ falls back to at-most-once, with only a log line, when either is missing.
+    if (q.deadLetterStrategy === 'at-least-once') {
+      if (q.overflow !== 'reject-publish')
+        problems.push(`${path}.overflow: at-least-once dead-lettering needs reject-publish`);
+      if (q.deadLetterExchange === undefined)
+        problems.push(`${path}.deadLetterExchange: at-least-once dead-lettering needs one`);
     }
   }
 
@@ -168,6 +201,9 @@ function crossCheck(file: TopologyFile, source: string): void {
       problems.push(`queues.${Logical.statusQueue}.type: must be quorum`);
     if (status.deliveryLimit === undefined)
       problems.push(`queues.${Logical.statusQueue}.deliveryLimit: required`);
+    // However many state managers run, one consumes each partition (per-exam order).
+    if (!status.singleActiveConsumer)
+      problems.push(`queues.${Logical.statusQueue}.singleActiveConsumer: must be true`);
     if (status.deadLetterExchange !== Logical.deadLetterExchange) {
       problems.push(
         `queues.${Logical.statusQueue}.deadLetterExchange: must be "${Logical.deadLetterExchange}"`,
@@ -198,7 +234,20 @@ function crossCheck(file: TopologyFile, source: string): void {
   if (!sq.some((b) => b.exchange === Logical.broadcastExchange)) {
     problems.push(`serverQueue.bindings: need ${Logical.broadcastExchange}`);
   }
+  // A partition's name must not be a queue of its own in the file.
+  for (const [name, q] of Object.entries(file.queues)) {
+    for (const n of range(q.partitions)) {
+      const partition = partitionName(name, n, q.partitions);
+      if (partition !== name && partition in file.queues) {
+        problems.push(`queues.${partition}: clashes with partition ${n} of ${name}`);
+      }
+    }
+  }
   if (problems.length > 0) throw new TopologyError(`${source}: ${problems.join('; ')}`);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 function describe(error: z.ZodError): string {

@@ -78,6 +78,14 @@ export function probeQueue(model: ChannelModel, queue: ResolvedQueue): Promise<P
   );
 }
 
+/** Whether a queue exists (passive declare; a queue held exclusively elsewhere exists too). */
+export async function queueExists(model: ChannelModel, name: string): Promise<boolean> {
+  const failed = await attempt(model, (ch) => ch.checkQueue(name));
+  if (!failed || failed.code === 405) return true;
+  if (failed.code === 404) return false;
+  throw unexpected('queue', name, failed);
+}
+
 async function probe(
   model: ChannelModel,
   entity: 'exchange' | 'queue',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_PARTITIONS } from './names.js';
 
 /** Entity names as written in the file, before the namespace is applied. */
 const Name = z
@@ -29,11 +30,30 @@ export const QueueSpec = z.strictObject({
   durable: z.boolean().default(true),
   /** Default false. */
   autoDelete: z.boolean().default(false),
+  /**
+   * Default 1. With P > 1 the queue is declared as `name.0` … `name.{P-1}` and each binding to
+   * it as one binding per partition with routing key `key.n` (status_queue only).
+   */
+  partitions: z.number().int().min(1).max(MAX_PARTITIONS).default(1),
+  /** `x-single-active-consumer`: one consumer at a time gets deliveries. Default false. */
+  singleActiveConsumer: z.boolean().default(false),
   /** Deliveries after which a message is dead-lettered (quorum only). */
   deliveryLimit: z.number().int().min(1).max(1000).optional(),
   /** Exchange that receives this queue's dead letters. */
   deadLetterExchange: Name.optional(),
   deadLetterRoutingKey: z.string().max(255).optional(),
+  /**
+   * `x-quorum-initial-group-size`: the nodes a quorum queue is replicated on when declared. The
+   * broker caps it at the cluster's size, so 3 also declares on a single node. Default: all.
+   */
+  groupSize: z.number().int().min(1).max(99).optional(),
+  /**
+   * `x-dead-letter-strategy` (quorum, RabbitMQ 3.10+). `at-least-once` keeps a dead letter in
+   * this queue until the dead-letter queue has confirmed it; needs `overflow: reject-publish`.
+   */
+  deadLetterStrategy: z.enum(['at-most-once', 'at-least-once']).optional(),
+  /** `x-overflow`: what a full queue does. Quorum queues have no `reject-publish-dlx`. */
+  overflow: z.enum(['drop-head', 'reject-publish', 'reject-publish-dlx']).optional(),
   /** Message TTL in ms. */
   messageTtl: z.number().int().min(0).optional(),
   maxLength: z.number().int().min(1).optional(),

@@ -2,8 +2,9 @@
 // in-process in a random namespace with no state manager, so replays stay in status_queue where
 // a raw client reads them.
 import { expect } from 'chai';
-import type { GetMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import { startAdminHarness, type AdminHarness } from '../../helpers/admin-harness.js';
+import { requeueUntilDeadLettered, takeAll } from '../../helpers/amqp-take.js';
 
 interface Letter {
   id: string;
@@ -62,18 +63,8 @@ describe('admin dead letters', function () {
     });
     return { status: res.status, body: (await res.json()) as Result };
   };
-  /** Takes (and acks) every message of a queue with a raw channel. */
-  const drain = async (queue: string): Promise<GetMessage[]> => {
-    const ch = await h.model.createChannel();
-    const out: GetMessage[] = [];
-    for (;;) {
-      const m = await ch.get(queue, { noAck: true });
-      if (!m) break;
-      out.push(m);
-    }
-    await ch.close();
-    return out;
-  };
+  /** Takes (and acks) every message of a queue with a raw channel (status_queue refuses basic.get). */
+  const drain = (queue: string): Promise<ConsumeMessage[]> => takeAll(h.model, queue);
   const depth = async (queue: string) => {
     const ch = await h.model.createChannel();
     const { messageCount } = await ch.checkQueue(queue);
@@ -94,13 +85,7 @@ describe('admin dead letters', function () {
     await h.publish(names.statusExchange, names.statusRoutingKey, change('poison'), {
       'x-relay-signature': SIGNED,
     });
-    const ch = await h.model.createChannel();
-    for (let i = 0; i < 20; i++) {
-      const m = await ch.get(names.statusQueue, { noAck: false });
-      if (!m) break;
-      ch.nack(m, false, true);
-    }
-    await ch.close();
+    await requeueUntilDeadLettered(h.model, names.statusQueue, names.deadLetterQueue);
     await h.publish(names.deadLetterExchange, '', change('dl-2'), {
       'x-relay-reason': 'parked by a test',
     });

@@ -63,7 +63,7 @@ describe('topology/command', () => {
       }
     });
 
-    it('prints what declare declared, then verify matches and notes unchecked bindings', async () => {
+    it('prints what declare declared, then verify matches and notes unchecked bindings and members', async () => {
       expect(await runTopologyCommand('declare', opts)).to.equal(0);
       expect(out).to.include(`declared exchange ${ns}.relay.status (direct, created)`);
       expect(out).to.include(`declared queue ${ns}.status_queue (created)`);
@@ -73,7 +73,10 @@ describe('topology/command', () => {
       err = [];
       expect(await runTopologyCommand('verify', opts)).to.equal(0);
       expect(out).to.deep.equal([`topology matches ${FILE}`]);
-      expect(err).to.deep.equal(['note: bindings not checked (no management API URL given)']);
+      expect(err).to.deep.equal([
+        'note: bindings not checked (no management API URL given)',
+        'note: quorum members not checked (no management API URL given)',
+      ]);
     });
 
     it('prints the differences and exits 1 when verify finds the topology missing', async () => {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import amqp, { type ChannelModel } from 'amqplib';
+import { takeAll } from '../../helpers/amqp-take.js';
 import { AMQP_URL, cleanBroker, randomNamespace } from '../../helpers/env.js';
 import { TopologyError } from '../../../src/shared/errors.js';
 import { TopologyConflictError } from '../../../src/topology/conflict.js';
@@ -66,9 +67,9 @@ describe('topology/declare', () => {
     const ch = await raw.createConfirmChannel();
     ch.publish(exchange, routingKey, Buffer.from('probe'));
     await ch.waitForConfirms();
-    const message = await ch.get(queue, { noAck: true });
     await ch.close();
-    return message !== false && message.content.toString() === 'probe';
+    const messages = await takeAll(raw, queue);
+    return messages.length === 1 && messages[0]?.content.toString() === 'probe';
   }
 
   async function precreate(setup: (ch: amqp.Channel) => Promise<unknown>): Promise<void> {
@@ -103,8 +104,12 @@ describe('topology/declare', () => {
           durable: true,
           arguments: {
             'x-queue-type': 'quorum',
+            'x-single-active-consumer': true,
             'x-delivery-limit': 3,
             'x-dead-letter-exchange': `${ns}.relay.dlx`,
+            'x-quorum-initial-group-size': 3,
+            'x-dead-letter-strategy': 'at-least-once',
+            'x-overflow': 'reject-publish',
           },
         }),
       );
@@ -141,8 +146,12 @@ describe('topology/declare', () => {
 
       const conflicts = (error as TopologyConflictError).conflicts;
       expect(conflicts.map((c) => [c.property, c.live, c.file])).to.have.deep.members([
+        ['x-single-active-consumer', null, 'true'],
         ['x-delivery-limit', null, '5'],
         ['x-dead-letter-exchange', null, `${ns}.relay.dlx`],
+        ['x-quorum-initial-group-size', null, '3'],
+        ['x-dead-letter-strategy', null, 'at-least-once'],
+        ['x-overflow', null, 'reject-publish'],
       ]);
       expect(await existing()).to.deep.equal([`${ns}.status_queue`]);
     });

@@ -16,8 +16,12 @@ describe('topology/export', () => {
         auto_delete: false,
         arguments: {
           'x-queue-type': 'quorum',
+          'x-single-active-consumer': true,
           'x-delivery-limit': 5,
           'x-dead-letter-exchange': 't1.relay.dlx',
+          'x-quorum-initial-group-size': 3,
+          'x-dead-letter-strategy': 'at-least-once',
+          'x-overflow': 'reject-publish',
         },
       });
       expect(definitions.exchanges).to.deep.include({

@@ -41,8 +41,12 @@ describe('topology/load', () => {
       ]);
       expect(topology.queues[0]?.arguments).to.deep.equal({
         'x-queue-type': 'quorum',
+        'x-single-active-consumer': true,
         'x-delivery-limit': 5,
         'x-dead-letter-exchange': 'relay.dlx',
+        'x-quorum-initial-group-size': 3,
+        'x-dead-letter-strategy': 'at-least-once',
+        'x-overflow': 'reject-publish',
       });
       expect(topology.serverQueue('serverA').name).to.equal('serverA_queue');
     });
@@ -82,6 +86,62 @@ describe('topology/load', () => {
       await loadTopologyFile(missing, '').catch((err: unknown) => (error = err));
       expect(error).to.be.instanceOf(TopologyError);
       expect((error as Error).message).to.include(missing);
+    });
+  });
+
+  describe('partitions', () => {
+    const partitioned = (p: number, ns = 't1') =>
+      parseTopology(
+        variant((doc) => {
+          queue(doc, 'status_queue').partitions = p;
+        }),
+        ns,
+      );
+
+    it('keeps plain status_queue and routing key status with one partition', async () => {
+      const topology = await loadTopologyFile(FILE, 't1');
+      expect(topology.names.statusPartitions).to.equal(1);
+      expect(topology.names.statusQueues).to.deep.equal(['t1.status_queue']);
+      expect(topology.names.statusRoutingKeyFor('EXAM1')).to.equal('status');
+      expect(topology.names.heartbeatRoutingKey).to.equal('status');
+    });
+
+    it('declares status_queue.0 … status_queue.{P-1} with the same arguments', () => {
+      const topology = partitioned(3);
+      const status = topology.queues.filter((q) => q.name !== 't1.status_queue.dlq');
+      expect(status.map((q) => q.name)).to.deep.equal([
+        't1.status_queue.0',
+        't1.status_queue.1',
+        't1.status_queue.2',
+      ]);
+      const first = status[0]?.arguments;
+      expect(first?.['x-single-active-consumer']).to.equal(true);
+      for (const q of status) expect(q.arguments).to.deep.equal(first);
+      expect(topology.names.statusQueues).to.deep.equal(status.map((q) => q.name));
+      expect(topology.names.statusQueue).to.equal('t1.status_queue.0');
+    });
+
+    it('binds partition n with routing key status.n', () => {
+      const topology = partitioned(3);
+      expect(topology.bindings.filter((b) => b.exchange === 't1.relay.status')).to.deep.equal([
+        { exchange: 't1.relay.status', queue: 't1.status_queue.0', routingKey: 'status.0' },
+        { exchange: 't1.relay.status', queue: 't1.status_queue.1', routingKey: 'status.1' },
+        { exchange: 't1.relay.status', queue: 't1.status_queue.2', routingKey: 'status.2' },
+      ]);
+      expect(topology.names.statusRoutingKey).to.equal('status.0');
+      expect(topology.names.heartbeatRoutingKey).to.equal('status.0');
+    });
+
+    it('routes every exam to a bound partition', () => {
+      const topology = partitioned(4);
+      const keys = new Set(topology.bindings.map((b) => b.routingKey));
+      const used = new Set<string>();
+      for (let i = 0; i < 200; i++) {
+        const key = topology.names.statusRoutingKeyFor(`EXAM${i}`);
+        expect(keys.has(key), key).to.equal(true);
+        used.add(key);
+      }
+      expect(used.size).to.equal(4);
     });
   });
 
@@ -138,6 +198,52 @@ describe('topology/load', () => {
         queue(doc, 'status_queue.dlq').durable = false;
       });
       rejects(text, /queues\.status_queue\.dlq\.durable: quorum queues must be durable/);
+    });
+
+    it('rejects a status_queue without a single active consumer', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').singleActiveConsumer = false;
+      });
+      rejects(text, /queues\.status_queue\.singleActiveConsumer: must be true/);
+    });
+
+    it('rejects partitions on a queue other than status_queue', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue.dlq').partitions = 2;
+      });
+      rejects(text, /queues\.status_queue\.dlq\.partitions: only status_queue can be partitioned/);
+    });
+
+    it('rejects a partition count of 0', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').partitions = 0;
+      });
+      rejects(text, /queues\.status_queue\.partitions: Too small/);
+    });
+
+    it('rejects a queue of the file named like a partition', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').partitions = 2;
+        doc.queues['status_queue.1'] = { type: 'classic' };
+      });
+      rejects(text, /queues\.status_queue\.1: clashes with partition 1 of status_queue/);
+    });
+
+    it('rejects at-least-once dead-lettering without overflow reject-publish', () => {
+      const text = variant((doc) => {
+        queue(doc, 'status_queue').overflow = 'drop-head';
+      });
+      rejects(
+        text,
+        /queues\.status_queue\.overflow: at-least-once dead-lettering needs reject-publish/,
+      );
+    });
+
+    it('rejects a group size on a classic queue', () => {
+      const text = variant((doc) => {
+        Object.assign(queue(doc, 'status_queue.dlq'), { type: 'classic', groupSize: 3 });
+      });
+      rejects(text, /queues\.status_queue\.dlq\.groupSize: needs type quorum/);
     });
 
     it('rejects a serverQueue name without {serverId}', () => {
