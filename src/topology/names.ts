@@ -44,14 +44,6 @@ export interface Names {
   broadcastExchange: string;
   /** Routing key on `relay.route` for one server. */
   serverRoutingKey(serverId: string): string;
-  /** Partitions of `status_queue`. */
-  statusPartitions: number;
-  /** Every status queue (one per partition). */
-  statusQueues: string[];
-  /** Routing key on the status exchange for an exam's messages. */
-  statusRoutingKeyFor(examId: string): string;
-  /** Routing key of the partition that carries heartbeats and ticks. */
-  heartbeatRoutingKey: string;
 }
 
 /** `statusPartitions` (default 1) is the file's partition count; `loadTopologyFile` passes it. */
@@ -81,10 +73,6 @@ export function createNames(namespace: string, statusPartitions = 1): Names {
     routeExchange: entity(Logical.routeExchange),
     broadcastExchange: entity(Logical.broadcastExchange),
     serverRoutingKey: (serverId) => serverId,
-    statusPartitions: 1,
-    statusQueues: [entity(Logical.statusQueue)],
-    statusRoutingKeyFor: () => Logical.statusRoutingKey,
-    heartbeatRoutingKey: Logical.statusRoutingKey,
   };
 }
 
