@@ -29,6 +29,7 @@ export async function runServer(
       rateLimitPerSecond: config.RATE_LIMIT_PER_SECOND,
       rateLimitBurst: config.RATE_LIMIT_BURST,
       allowedOrigins: config.ALLOWED_ORIGINS,
+      brokerLostCloseMs: config.BROKER_LOST_CLOSE_MS,
     },
   );
   await server.start();

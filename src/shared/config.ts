@@ -43,6 +43,11 @@ export const Env = z.object({
   HISTORY_MAX_FRAMES: int(1, 100_000).default(1000),
   /** Unacked `status_queue` messages one state manager holds at once. Default 64. */
   STATE_MANAGER_PREFETCH: int(1, 10_000).default(64),
+  /**
+   * A socket server cut off from RabbitMQ this long sends its clients `reconnect` and closes
+   * them (1012), so they move to a server that can serve them, in ms. Default 10000.
+   */
+  BROKER_LOST_CLOSE_MS: int(100, 600_000).default(10_000),
   /** A publish not confirmed by the broker in this many ms fails. Default 10000. */
   CONFIRM_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** Largest WebSocket frame accepted, in bytes; larger closes with 1009. Default 65536. */

@@ -1,0 +1,204 @@
+// Needs RabbitMQ and Redis running (AMQP_URL, REDIS_URL; localhost defaults) and a built
+// dist/ (npm test builds first). Starts real exam-relay processes in a random namespace.
+import { expect } from 'chai';
+import amqp from 'amqplib';
+import type { Redis } from 'ioredis';
+import { Cluster } from '../helpers/cluster.js';
+import { AMQP_URL, rawRedis } from '../helpers/env.js';
+import { TestClient, type Frame } from '../helpers/ws-client.js';
+
+const isChange = (id: string) => (f: Frame) => f.type === 'status_change' && f.id === id;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('everyday situations (e2e)', function () {
+  this.timeout(60_000);
+  let cluster: Cluster;
+  let redis: Redis;
+  const clients: TestClient[] = [];
+  const login = async (server: string, clientId: string, role: 'supervisor' | 'examinee') => {
+    const client = await TestClient.login(
+      cluster.port(server),
+      await cluster.token(clientId, role, 'EXAM1'),
+    );
+    clients.push(client);
+    return client;
+  };
+  const key = (k: string) => `${cluster.namespace}:${k}`;
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await sleep(25);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+  const servers = async (clientId: string) =>
+    (await redis.hkeys(key(`client:${clientId}:connections`))).sort();
+  const dlqDepth = async () => {
+    const connection = await amqp.connect(AMQP_URL);
+    try {
+      const channel = await connection.createChannel();
+      return (await channel.checkQueue(`${cluster.namespace}.status_queue.dlq`)).messageCount;
+    } finally {
+      await connection.close();
+    }
+  };
+
+  beforeEach(async () => {
+    cluster = await Cluster.start({ servers: ['serverA', 'serverB'], stateManagers: 1 });
+    redis = rawRedis();
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    redis.disconnect();
+    await cluster.stop();
+  });
+
+  it('delivers to both tabs of a supervisor on two servers, and keeps it online until both close', async () => {
+    const e1 = await login('serverA', 'E001', 'examinee');
+    const tabA = await login('serverA', 'S001', 'supervisor');
+    const tabB = await login('serverB', 'S001', 'supervisor');
+    const s2 = await login('serverB', 'S002', 'supervisor');
+    await until('both tabs registered', async () => (await servers('S001')).length === 2);
+    await until('S002 registered', async () => (await servers('S002')).length === 1);
+
+    tabA.send({ type: 'status_change', id: 'two-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+    const [a, b, other] = await Promise.all([
+      tabA.next(isChange('two-1')),
+      tabB.next(isChange('two-1')),
+      s2.next(isChange('two-1')),
+    ]);
+    expect(a.seq).to.equal(b.seq);
+    expect(other.seq).to.equal(a.seq);
+    await tabA.next((f) => f.type === 'ack' && f.id === 'two-1');
+    expect((await e1.next(isChange('two-1'))).data).to.include({ status: 'STARTED' });
+
+    // Closing one tab leaves the other live and the route in place.
+    tabA.close();
+    await until('one tab left', async () => (await servers('S001')).length === 1);
+    expect(await servers('S001')).to.deep.equal(['serverB']);
+    expect(await redis.hget(key('client:S001:route'), 'serverId')).to.equal('serverB');
+    s2.send({
+      type: 'status_change',
+      id: 'two-2',
+      data: { targetExamineeId: 'E001', status: 'PAUSED' },
+    });
+    const later = await tabB.next(isChange('two-2'));
+    expect(later.seq).to.equal(Number(a.seq) + 1);
+
+    // An examinee with two tabs is online until its last socket closes.
+    const e1b = await login('serverB', 'E001', 'examinee');
+    await until('E001 on two servers', async () => (await servers('E001')).length === 2);
+    e1.close();
+    await until('E001 on one server', async () => (await servers('E001')).length === 1);
+    await sleep(300);
+    expect(
+      tabB.frames.filter(
+        (f) => f.type === 'presence' && (f.data as { online: boolean }).online === false,
+      ),
+    ).to.have.length(0);
+    e1b.close();
+    const offline = await tabB.next(
+      (f) => f.type === 'presence' && (f.data as { online: boolean }).online === false,
+    );
+    expect(offline.data).to.include({ clientId: 'E001' });
+    await until(
+      'E001 route gone',
+      async () => (await redis.exists(key('client:E001:route'))) === 0,
+    );
+    expect(await dlqDepth()).to.equal(0);
+  });
+
+  it('tells a late examinee and a late supervisor where the exam stands', async () => {
+    const e1 = await login('serverA', 'E001', 'examinee');
+    const s1 = await login('serverB', 'S001', 'supervisor');
+    await until('E001 registered', async () => (await servers('E001')).length === 1);
+    await until('S001 registered', async () => (await servers('S001')).length === 1);
+    s1.send({ type: 'status_change', id: 'late-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+    await s1.next((f) => f.type === 'ack' && f.id === 'late-1');
+    s1.send({
+      type: 'status_change',
+      id: 'late-2',
+      data: { targetExamineeId: 'E001', status: 'PAUSED' },
+    });
+    await s1.next((f) => f.type === 'ack' && f.id === 'late-2');
+
+    const e2 = await login('serverB', 'E002', 'examinee');
+    const welcome = e2.frames.find((f) => f.type === 'welcome');
+    expect((welcome?.data as { status: { status: string } | null }).status).to.include({
+      status: 'STARTED',
+      supervisorId: 'S001',
+    });
+    const again = await login('serverA', 'E001', 'examinee');
+    expect(
+      (again.frames.find((f) => f.type === 'welcome')?.data as { status: { status: string } })
+        .status,
+    ).to.include({ status: 'PAUSED' });
+
+    const s2 = await login('serverA', 'S002', 'supervisor');
+    const snapshot = await s2.next((f) => f.type === 'snapshot');
+    const data = snapshot.data as {
+      status: { status: string };
+      examinees: { clientId: string; online: boolean; status: { status: string } | null }[];
+      truncated: boolean;
+    };
+    expect(data.status).to.include({ status: 'STARTED' });
+    expect(data.truncated).to.equal(false);
+    const e001 = data.examinees.find((e) => e.clientId === 'E001');
+    expect(e001?.online).to.equal(true);
+    expect(e001?.status).to.include({ status: 'PAUSED' });
+    expect(e1.frames.filter(isChange('late-2'))).to.have.length(1);
+    expect(await redis.hget(key('exam:EXAM1:status'), 'status')).to.equal('STARTED');
+    expect(await dlqDepth()).to.equal(0);
+  });
+
+  it('keeps delivering to a connected examinee after Redis is emptied, under a new epoch', async () => {
+    const e1 = await login('serverA', 'E001', 'examinee');
+    const s1 = await login('serverB', 'S001', 'supervisor');
+    await until('E001 registered', async () => (await servers('E001')).length === 1);
+    await until('S001 registered', async () => (await servers('S001')).length === 1);
+    for (let i = 1; i <= 3; i++) {
+      s1.send({
+        type: 'status_change',
+        id: `before-${i}`,
+        data: { targetExamineeId: 'E001', status: 'STARTED' },
+      });
+      await s1.next((f) => f.type === 'ack' && f.id === `before-${i}`);
+    }
+    await e1.next(isChange('before-3'));
+    const epoch = (e1.frames.find((f) => f.type === 'welcome')?.data as { epoch: string }).epoch;
+
+    // Redis comes back empty: every key of the namespace is gone.
+    const keys = await redis.keys(key('*'));
+    if (keys.length > 0) await redis.del(...keys);
+    // Heartbeats restore the connections with their real identity and exam.
+    await until('E001 restored', async () => (await servers('E001')).length === 1);
+    await until('S001 restored', async () => (await servers('S001')).length === 1);
+    expect(await redis.sismember(key('exam:EXAM1:examinees'), 'E001')).to.equal(1);
+
+    s1.send({
+      type: 'status_change',
+      id: 'after-1',
+      data: { targetExamineeId: 'E001', status: 'ENDED' },
+    });
+    await s1.next((f) => f.type === 'ack' && f.id === 'after-1');
+    const change = await e1.next(isChange('after-1'));
+    expect(change.data).to.include({ status: 'ENDED' });
+    const resync = e1.frames.find((f) => f.type === 'resync');
+    expect((resync?.data as { epoch?: string }).epoch)
+      .to.be.a('string')
+      .and.not.equal(epoch);
+    expect(e1.frames.some((f) => f.type === 'snapshot')).to.equal(true);
+    expect(await redis.hget(key('examinee:E001:status'), 'status')).to.equal('ENDED');
+
+    // A client resuming with the old epoch gets resync and a snapshot, not silence.
+    const token = await cluster.token('E001', 'examinee', 'EXAM1');
+    const resumed = await TestClient.connect(cluster.port('serverB'));
+    clients.push(resumed);
+    resumed.send({ type: 'hello', token, resume: { lastSeq: 3, epoch } });
+    await resumed.next((f) => f.type === 'welcome');
+    expect((await resumed.next((f) => f.type === 'resync')).data).to.have.property('epoch');
+    await resumed.next((f) => f.type === 'snapshot');
+    expect(await dlqDepth()).to.equal(0);
+  });
+});
