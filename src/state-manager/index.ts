@@ -141,46 +141,53 @@ export function createStateManager(
     }
     const message = parsed.value;
     const type = message.type === 'sync_state' ? 'heartbeat' : message.data.messageType;
-    await lanes.run(laneOf(message), async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await dispatch(message);
-          return;
-        } catch (err) {
-          // A bug (TypeError, a violated schema) is final: it goes back to the queue and the
-          // delivery limit takes it to the DLQ. Only worth holding on to a transient failure
-          // while the message is still ours to ack.
-          if (!isTransient(err) || delivery.signal.aborted || abort.signal.aborted) throw err;
-          metrics.retries.inc();
-          const delay = backoff(attempt, { base: 100, cap: 5000 });
-          log.warn(
-            { err, type, attempt, retryInMs: Math.round(delay) },
-            'transient failure, retrying',
-          );
-          await sleep(delay, abort.signal);
-        }
-      }
-    });
+    // The exam's lane holds the Redis work only; routing (publishes and their confirms) runs
+    // outside it, so the next change of the exam need not wait for this one's confirms.
+    const held = delivery.signal;
+    const route = await lanes.run(laneOf(message), () => retrying(held, () => dispatch(message)));
+    if (route) await retrying(held, route);
     delivery.ack();
     metrics.messages.inc({ type, result: 'ok' });
     metrics.handleSeconds.observe({ type }, (performance.now() - started) / 1000);
   }
 
-  async function dispatch(message: StatusQueueMessage): Promise<void> {
+  /** Runs `step`, retrying transient failures with backoff while the message is still ours. */
+  async function retrying<T>(held: AbortSignal, step: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await step();
+      } catch (err) {
+        // A bug (TypeError, a violated schema) is final: it goes back to the queue and the
+        // delivery limit takes it to the DLQ.
+        if (!isTransient(err) || held.aborted || abort.signal.aborted) throw err;
+        metrics.retries.inc();
+        const delay = backoff(attempt, { base: 100, cap: 5000 });
+        log.warn({ err, attempt, retryInMs: Math.round(delay) }, 'transient failure, retrying');
+        await sleep(delay, abort.signal);
+      }
+    }
+  }
+
+  /** Applies a message; a status change returns how to route it, to run outside its lane. */
+  async function dispatch(message: StatusQueueMessage): Promise<(() => Promise<void>) | undefined> {
     if (message.type === 'sync_state') {
       clock.heardUpTo(message.data.timestamp);
-      return handleHeartbeat(message, handlerDeps);
+      await handleHeartbeat(message, handlerDeps);
+      return undefined;
     }
     const { data } = message;
     switch (data.messageType) {
       case 'status_change':
         return handleStatusChange({ type: message.type, data }, handlerDeps);
       case 'connect':
-        return handleConnect({ type: message.type, data }, handlerDeps);
+        await handleConnect({ type: message.type, data }, handlerDeps);
+        return undefined;
       case 'disconnect':
-        return handleDisconnect({ type: message.type, data }, handlerDeps);
+        await handleDisconnect({ type: message.type, data }, handlerDeps);
+        return undefined;
       case 'tick':
-        return clock.heardUpTo(data.payload.timestamp);
+        clock.heardUpTo(data.payload.timestamp);
+        return undefined;
     }
   }
 

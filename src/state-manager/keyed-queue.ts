@@ -7,11 +7,14 @@ export class KeyedQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
   /** Runs `task` after every earlier task of `key`; resolves or rejects with it. */
-  run(key: string, task: () => Promise<void>): Promise<void> {
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(task);
     // The next task of the key waits for this one however it ends.
-    const tail = result.catch(() => undefined);
+    const tail: Promise<void> = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);

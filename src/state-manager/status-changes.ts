@@ -5,15 +5,17 @@ import {
   type StatusChangeCommand,
   type StatusChangeData,
 } from '../protocol/index.js';
-import type { StateStore } from './state-store.js';
+import type { ChangeOutcome, StateStore } from './state-store.js';
 import type { Router } from './router.js';
 import type { StateManagerMetrics } from './metrics.js';
 
 /**
- * Applies a supervisor's status change and routes it: one publish per server that holds a
- * recipient (examinees' deliveries and the exam's supervisors in one message), the
- * completion `ack` riding in the acting supervisor's server's message. Returns only after
- * every publish is confirmed, so the caller may ack the `status_queue` message.
+ * Applies a supervisor's status change in Redis and returns how to route it: one publish per
+ * server that holds a recipient (examinees' deliveries and the exam's supervisors in one
+ * message), the completion `ack` riding in the acting supervisor's server's message. The
+ * caller applies the changes of one exam one at a time, in queue order, but may route them
+ * concurrently: each recipient's server orders frames by seq. The router resolves only after
+ * every publish is confirmed, so the caller may then ack the `status_queue` message.
  */
 export async function handleStatusChange(
   command: StatusChangeCommand,
@@ -24,7 +26,7 @@ export async function handleStatusChange(
     metrics: StateManagerMetrics;
     id: string;
   },
-): Promise<void> {
+): Promise<() => Promise<void>> {
   const { store, router, metrics } = deps;
   const { sourceServer, requestId, payload } = command.data;
   // Plain fields, not a logger child: a child per message costs even when nothing is logged.
@@ -38,18 +40,19 @@ export async function handleStatusChange(
       { ...context, targetExamineeId: payload.targetExamineeId },
       'status change refused: examinee not in exam',
     );
-    await router.toServer(
-      toServerMessage(sourceServer, sourceServer, {
-        messageType: 'error',
-        requestId,
-        payload: {
-          clientId: payload.supervisorId,
-          code: 'FORBIDDEN',
-          message: `examinee ${payload.targetExamineeId ?? ''} is not in exam ${examId}`,
-        },
-      }),
-    );
-    return;
+    return async () => {
+      await router.toServer(
+        toServerMessage(sourceServer, sourceServer, {
+          messageType: 'error',
+          requestId,
+          payload: {
+            clientId: payload.supervisorId,
+            code: 'FORBIDDEN',
+            message: `examinee ${payload.targetExamineeId ?? ''} is not in exam ${examId}`,
+          },
+        }),
+      );
+    };
   }
 
   const data: StatusChangeData = {
@@ -68,67 +71,70 @@ export async function handleStatusChange(
     trace: { sourceServer, stateManager: deps.id, processedAt: new Date().toISOString() },
   });
   if (outcome.duplicate) metrics.duplicates.inc();
+  return () => route(outcome);
 
-  const byServer = new Map<string, { clientId: string; seq: number }[]>();
-  for (const serverId of outcome.supervisorServers) byServer.set(serverId, []);
-  for (const d of outcome.deliveries) {
-    for (const serverId of d.servers) {
-      const list = byServer.get(serverId) ?? [];
-      list.push({ clientId: d.clientId, seq: d.seq });
-      byServer.set(serverId, list);
+  async function route(outcome: ChangeOutcome): Promise<void> {
+    const byServer = new Map<string, { clientId: string; seq: number }[]>();
+    for (const serverId of outcome.supervisorServers) byServer.set(serverId, []);
+    for (const d of outcome.deliveries) {
+      for (const serverId of d.servers) {
+        const list = byServer.get(serverId) ?? [];
+        list.push({ clientId: d.clientId, seq: d.seq });
+        byServer.set(serverId, list);
+      }
     }
+    const servers = [...byServer.keys()];
+    const statusChange = (serverId: string, ack?: AckPayload) =>
+      toServerMessage(sourceServer, serverId, {
+        messageType: 'status_change',
+        requestId,
+        examId,
+        epoch: outcome.epoch,
+        payload: outcome.data,
+        deliveries: byServer.get(serverId) ?? [],
+        supervisorSeq: outcome.examSeq,
+        ...(ack ? { ack } : {}),
+      });
+    // The other servers first: which of them are unreachable decides what the ack says.
+    const others = servers.filter((serverId) => serverId !== sourceServer);
+    const results = await Promise.all(
+      others.map((serverId) => router.toServer(statusChange(serverId))),
+    );
+    const unreachable = new Set(others.filter((_, i) => results[i]?.returned));
+    const serversOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.servers]));
+    const delivered: string[] = [];
+    const pending: string[] = [];
+    for (const examinee of outcome.examinees) {
+      const reachable = (serversOf.get(examinee) ?? []).some((s) => !unreachable.has(s));
+      (reachable ? delivered : pending).push(examinee);
+    }
+    const ack: AckPayload = {
+      supervisorId: payload.supervisorId,
+      status: outcome.data.status,
+      examinees: outcome.examinees,
+      delivered,
+      pending,
+      timestamp: outcome.data.timestamp,
+    };
+    await router.toServer(
+      byServer.has(sourceServer)
+        ? statusChange(sourceServer, ack)
+        : toServerMessage(sourceServer, sourceServer, {
+            messageType: 'ack',
+            requestId,
+            payload: ack,
+          }),
+    );
+    metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
+    log.info(
+      {
+        ...context,
+        servers,
+        examinees: outcome.examinees.length,
+        pending: pending.length,
+        duplicate: outcome.duplicate,
+      },
+      'status change applied and routed',
+    );
   }
-  const servers = [...byServer.keys()];
-  const statusChange = (serverId: string, ack?: AckPayload) =>
-    toServerMessage(sourceServer, serverId, {
-      messageType: 'status_change',
-      requestId,
-      examId,
-      epoch: outcome.epoch,
-      payload: outcome.data,
-      deliveries: byServer.get(serverId) ?? [],
-      supervisorSeq: outcome.examSeq,
-      ...(ack ? { ack } : {}),
-    });
-  // The other servers first: which of them are unreachable decides what the ack says.
-  const others = servers.filter((serverId) => serverId !== sourceServer);
-  const results = await Promise.all(
-    others.map((serverId) => router.toServer(statusChange(serverId))),
-  );
-  const unreachable = new Set(others.filter((_, i) => results[i]?.returned));
-  const serversOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.servers]));
-  const delivered: string[] = [];
-  const pending: string[] = [];
-  for (const examinee of outcome.examinees) {
-    const reachable = (serversOf.get(examinee) ?? []).some((s) => !unreachable.has(s));
-    (reachable ? delivered : pending).push(examinee);
-  }
-  const ack: AckPayload = {
-    supervisorId: payload.supervisorId,
-    status: outcome.data.status,
-    examinees: outcome.examinees,
-    delivered,
-    pending,
-    timestamp: outcome.data.timestamp,
-  };
-  await router.toServer(
-    byServer.has(sourceServer)
-      ? statusChange(sourceServer, ack)
-      : toServerMessage(sourceServer, sourceServer, {
-          messageType: 'ack',
-          requestId,
-          payload: ack,
-        }),
-  );
-  metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
-  log.info(
-    {
-      ...context,
-      servers,
-      examinees: outcome.examinees.length,
-      pending: pending.length,
-      duplicate: outcome.duplicate,
-    },
-    'status change applied and routed',
-  );
 }
