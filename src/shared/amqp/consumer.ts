@@ -33,7 +33,14 @@ export async function consume(
   const { consumerTag } = await channel.consume(
     queue,
     (message) => {
-      if (!message) return; // consumer cancelled by the broker (queue deleted)
+      if (!message) {
+        // basic.cancel from the broker: the queue was deleted or its node lost. Closing the
+        // channel makes its ManagedChannel reopen it and re-run the setup, which declares the
+        // queue and consumes again.
+        logger.warn({ queue }, 'consumer cancelled by the broker; setting it up again');
+        channel.close().catch(() => undefined);
+        return;
+      }
       const safe = (fn: () => void) => {
         try {
           fn();
