@@ -16,7 +16,8 @@ import { EPOCH_INLINE } from '../shared/redis/commands.js';
  * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
  * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
  * Returns { 'DUP' } when the whole request was applied before, else
- * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b" }.
+ * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b,…" }
+ * (servers per examinee of the part, and per supervisor, in the order given).
  */
 const APPLY_CHANGE_PART = `${EPOCH_INLINE}
 local a = cjson.decode(ARGV[1])
@@ -61,13 +62,11 @@ local servers = {}
 for i, e in ipairs(a.examinees) do
   servers[i] = table.concat(redis.call('HKEYS', e.connsKey), '|')
 end
-local seen, sup = {}, {}
-for _, key in ipairs(a.supervisors) do
-  for _, s in ipairs(redis.call('HKEYS', key)) do
-    if not seen[s] then seen[s] = true; sup[#sup + 1] = s end
-  end
+local sup = {}
+for i, key in ipairs(a.supervisors) do
+  sup[i] = table.concat(redis.call('HKEYS', key), '|')
 end
-return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.concat(sup, '|') }
+return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.concat(sup, ',') }
 `;
 
 /**

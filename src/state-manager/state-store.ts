@@ -105,6 +105,7 @@ export class StateStore {
     const k = this.keys;
     const { requestId, examId, data, audience } = c;
     const request = k.request(data.supervisorId, requestId);
+    const supervisors = [...new Set([...audience.supervisors, data.supervisorId])];
     const common = {
       request,
       requestTtl: this.options.retentionSeconds,
@@ -112,9 +113,7 @@ export class StateStore {
       historyTtl: this.options.retentionSeconds,
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
-      supervisors: [...new Set([...audience.supervisors, data.supervisorId])].map((id) =>
-        k.clientConnections(id),
-      ),
+      supervisors: supervisors.map((id) => k.clientConnections(id)),
     };
     const [prefix, suffix] = statusChangeFrameParts(requestId, data);
     const exam = {
@@ -142,6 +141,7 @@ export class StateStore {
       examinees,
       data,
     };
+    let supervisorRoutes: string[] = [];
     const parts = Math.max(1, Math.ceil(examinees.length / EXAMINEES_PER_PART));
     for (let part = 0; part < parts; part++) {
       const chunk = examinees.slice(part * EXAMINEES_PER_PART, (part + 1) * EXAMINEES_PER_PART);
@@ -169,7 +169,9 @@ export class StateStore {
       const serverLists = servers ? servers.split(',') : [];
       outcome.epoch = epoch ?? '';
       outcome.examSeq = Number(examSeq);
-      outcome.supervisorServers = splitServers(supervisorServers);
+      const perSupervisor = (supervisorServers ?? '').split(',').map(splitServers);
+      outcome.supervisorServers = [...new Set(perSupervisor.flat())];
+      supervisorRoutes = supervisors.map((id, i) => `${id}:${perSupervisor[i]?.[0] ?? ''}`);
       SeqList.decode(seqs ?? '').forEach((d, i) =>
         outcome.deliveries.push({ ...d, servers: splitServers(serverLists[i]) }),
       );
@@ -177,7 +179,24 @@ export class StateStore {
     const ack: StoredAck = { examinees, data };
     await this.redis
       .multi()
-      .hset(request, 'ack', JSON.stringify(ack), 'trace', JSON.stringify(c.trace))
+      .hset(
+        request,
+        'ack',
+        JSON.stringify(ack),
+        'trace',
+        JSON.stringify(c.trace),
+        // For the admin's trace: every recipient's seq and the server it was routed to.
+        'seqs',
+        SeqList.encode([
+          ...outcome.deliveries,
+          ...supervisors.map((clientId) => ({ clientId, seq: outcome.examSeq })),
+        ]),
+        'routes',
+        [
+          ...outcome.deliveries.map((d) => `${d.clientId}:${d.servers[0] ?? ''}`),
+          ...supervisorRoutes,
+        ].join(','),
+      )
       .expire(request, this.options.retentionSeconds)
       .exec();
     return outcome;
