@@ -62,15 +62,13 @@ const StatusChangeCommandData = toStateManager('status_change', {
   }),
 });
 
+const LinkPayload = ConnectionInfo.extend({ timestamp: Timestamp });
+
 /** A client's first socket on the source server opened. */
-const ConnectCommandData = toStateManager('connect', {
-  payload: ConnectionInfo.extend({ timestamp: Timestamp }),
-});
+const ConnectCommandData = toStateManager('connect', { payload: LinkPayload });
 
 /** A client's last socket on the source server closed. */
-const DisconnectCommandData = toStateManager('disconnect', {
-  payload: ConnectionInfo.extend({ timestamp: Timestamp }),
-});
+const DisconnectCommandData = toStateManager('disconnect', { payload: LinkPayload });
 
 /**
  * The state managers' own clock through `status_queue`: consuming a tick published at T proves

@@ -143,12 +143,11 @@ export function createSocketServer(
   async function publish(message: StatusQueueMessage): Promise<void> {
     const started = performance.now();
     const body = Buffer.from(JSON.stringify(message));
+    // Heartbeats belong to no exam; everything else goes to its exam's partition.
     const routingKey =
-      message.type === 'sync_state'
+      message.type === 'sync_state' || message.data.messageType === 'tick'
         ? names.heartbeatRoutingKey
-        : message.data.messageType === 'tick'
-          ? names.heartbeatRoutingKey
-          : names.statusRoutingKeyFor(message.data.payload.examId);
+        : names.statusRoutingKeyFor(message.data.payload.examId);
     const { returned } = await publisher.publish(names.statusExchange, routingKey, body, {
       persistent: true,
       mandatory: true,

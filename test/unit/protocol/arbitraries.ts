@@ -84,6 +84,15 @@ export const syncState = fc.record({
   }),
 });
 
+/** A connect's or disconnect's payload: one client's connection on one server. */
+const link = fc.record({
+  clientId,
+  role: fc.constantFrom('supervisor', 'examinee'),
+  examId: clientId,
+  connId: fc.uuid({ version: 4 }),
+  timestamp,
+});
+
 export const validStatusQueueMessage = fc.oneof(
   toStateManager(
     'status_change',
@@ -93,28 +102,8 @@ export const validStatusQueueMessage = fc.oneof(
     ),
     { requestId },
   ),
-  toStateManager(
-    'connect',
-    fc.record({
-      clientId,
-      role: fc.constantFrom('supervisor', 'examinee'),
-      examId: clientId,
-      connId: fc.uuid({ version: 4 }),
-      timestamp,
-    }),
-    {},
-  ),
-  toStateManager(
-    'disconnect',
-    fc.record({
-      clientId,
-      role: fc.constantFrom('supervisor', 'examinee'),
-      examId: clientId,
-      connId: fc.uuid({ version: 4 }),
-      timestamp,
-    }),
-    {},
-  ),
+  toStateManager('connect', link, {}),
+  toStateManager('disconnect', link, {}),
   toStateManager('tick', fc.record({ timestamp }), {}),
   syncState,
 );
