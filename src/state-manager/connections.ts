@@ -7,7 +7,7 @@ import {
   type SyncState,
 } from '../protocol/index.js';
 import type { Offline, StateStore } from './state-store.js';
-import type { Router } from './router.js';
+import type { Route, Router } from './router.js';
 import type { ServerRegistry } from './server-registry.js';
 import type { Clock } from './clock.js';
 
@@ -23,13 +23,15 @@ interface Deps {
  * anything routed elsewhere meanwhile), and tells the exam's supervisors an examinee came
  * online. A supervisor learns who is online from the snapshot its server sends.
  */
-export async function handleConnect(command: ConnectCommand, deps: Deps): Promise<void> {
+export async function handleConnect(command: ConnectCommand, deps: Deps): Promise<Route> {
   const { sourceServer, payload } = command.data;
-  await register(deps, sourceServer, payload, payload.timestamp);
+  const route = await register(deps, sourceServer, payload, payload.timestamp);
   deps.logger.debug({ clientId: payload.clientId, serverId: sourceServer }, 'client connected');
+  return route;
 }
 
-export async function handleDisconnect(command: DisconnectCommand, deps: Deps): Promise<void> {
+/** Removes a connection (one Redis call, issued before the first await); routes presence. */
+export async function handleDisconnect(command: DisconnectCommand, deps: Deps): Promise<Route> {
   const { sourceServer, payload } = command.data;
   const gone = await deps.store.disconnect({
     clientId: payload.clientId,
@@ -37,11 +39,13 @@ export async function handleDisconnect(command: DisconnectCommand, deps: Deps): 
     serverId: sourceServer,
     at: payload.timestamp,
   });
-  if (gone) await announceOffline(deps, sourceServer, [gone]);
   deps.logger.debug(
     { clientId: payload.clientId, serverId: sourceServer, offline: Boolean(gone) },
     'client disconnected',
   );
+  return async () => {
+    if (gone) await announceOffline(deps, sourceServer, [gone]);
+  };
 }
 
 /** A server's heartbeat: record it and reconcile Redis with the connections it reports. */
@@ -58,17 +62,21 @@ export async function handleHeartbeat(
     if (offline.length > 0) await announceOffline(deps, serverId, offline);
     // Connects Redis lost (it was emptied) or never saw: restore them with their real
     // identity, and catch the clients up on what they missed.
-    for (const info of missing) await register(deps, serverId, info, takenAt, takenAt);
+    for (const info of missing) await (await register(deps, serverId, info, takenAt, takenAt))();
   }
 }
 
+/**
+ * Registers a connection in one Redis call (issued before the first await) and returns how
+ * to tell its server the client's seq and the supervisors that it came online.
+ */
 async function register(
   deps: Deps,
   serverId: string,
   info: ConnectionInfo,
   at: string,
   restoreTakenAt?: string,
-): Promise<void> {
+): Promise<Route> {
   const connected = await deps.store.connect(
     {
       clientId: info.clientId,
@@ -81,16 +89,19 @@ async function register(
     },
     restoreTakenAt,
   );
-  if (!connected) return;
-  await deps.router.toServer(
-    toServerMessage(serverId, serverId, {
-      messageType: 'connected',
-      payload: { clientId: info.clientId, seq: connected.seq, epoch: connected.epoch },
-    }),
-  );
-  if (info.role === 'examinee' && connected.wentOnline) {
-    await announce(deps, info.examId, { clientId: info.clientId, online: true, serverId });
-  }
+  return async () => {
+    if (!connected) return;
+    const online = info.role === 'examinee' && connected.wentOnline;
+    await Promise.all([
+      deps.router.toServer(
+        toServerMessage(serverId, serverId, {
+          messageType: 'connected',
+          payload: { clientId: info.clientId, seq: connected.seq, epoch: connected.epoch },
+        }),
+      ),
+      online && announce(deps, info.examId, { clientId: info.clientId, online, serverId }),
+    ]);
+  };
 }
 
 /** Tells the supervisors of each offline examinee's exam that it left. */

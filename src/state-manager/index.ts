@@ -13,11 +13,11 @@ import type { Topology } from '../topology/load.js';
 import { StatusQueueMessage, parseJson } from '../protocol/index.js';
 import { RelayError } from '../shared/errors.js';
 import { Clock } from './clock.js';
-import { KeyedQueue } from './keyed-queue.js';
+import { KeyedBatches } from './keyed-queue.js';
 import { StateStore } from './state-store.js';
 import { ServerRegistry } from './server-registry.js';
 import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
-import { Router } from './router.js';
+import { Router, type Route } from './router.js';
 import { handleStatusChange } from './status-changes.js';
 import { handleConnect, handleDisconnect, handleHeartbeat } from './connections.js';
 import { startLiveness } from './liveness.js';
@@ -93,7 +93,7 @@ export function createStateManager(
   const clock = new Clock();
   const handlerDeps = { store, servers, router, logger: log, metrics, id, clock };
   /** One lane per exam: its messages apply in the order they left the queue. */
-  const lanes = new KeyedQueue();
+  const lanes = new KeyedBatches<Job, Applied | undefined>(applyBatch);
 
   const consumer = new ManagedChannel({
     connection: deps.amqp,
@@ -141,21 +141,66 @@ export function createStateManager(
     }
     const message = parsed.value;
     const type = message.type === 'sync_state' ? 'heartbeat' : message.data.messageType;
-    // The exam's lane holds the Redis work only; routing (publishes and their confirms) runs
-    // outside it, so the next change of the exam need not wait for this one's confirms.
+    // The exam's lane holds the Redis work and starts the routing; the confirms are awaited
+    // outside it, so the next changes of the exam need not wait for this one's.
     const held = delivery.signal;
-    const route = await lanes.run(laneOf(message), () => retrying(held, () => dispatch(message)));
-    if (route) await retrying(held, route);
+    const applied = await lanes.run(laneOf(message), { message, held });
+    if (applied) await retrying(held, applied.route, applied.routing);
     delivery.ack();
     metrics.messages.inc({ type, result: 'ok' });
     metrics.handleSeconds.observe({ type }, (performance.now() - started) / 1000);
   }
 
-  /** Runs `step`, retrying transient failures with backoff while the message is still ours. */
-  async function retrying<T>(held: AbortSignal, step: () => Promise<T>): Promise<T> {
+  /**
+   * Applies a batch of one exam's messages in queue order. Consecutive single-call messages
+   * (a change to one examinee, a connect, a disconnect) go to Redis together, in one round
+   * trip; after a transient failure the failed ones are applied again one at a time, in
+   * order (the scripts are idempotent). Each message's routing starts here, in order too.
+   */
+  async function applyBatch(jobs: Job[]): Promise<PromiseSettledResult<Applied | undefined>[]> {
+    const settled: PromiseSettledResult<Route | undefined>[] = [];
+    for (let start = 0; start < jobs.length;) {
+      let end = start + 1;
+      if (singleCall(jobs[start]!.message)) {
+        while (end < jobs.length && singleCall(jobs[end]!.message)) end++;
+      }
+      const group = jobs.slice(start, end);
+      const attempts = group.map((job) => dispatch(job.message));
+      const results = await Promise.allSettled(attempts);
+      const firstTransient = results.findIndex(
+        (r) => r.status === 'rejected' && isTransient(r.reason),
+      );
+      for (let i = Math.max(firstTransient, 0); firstTransient >= 0 && i < group.length; i++) {
+        const job = group[i]!;
+        if (results[i]?.status !== 'rejected') continue;
+        const retry = retrying(job.held, () => dispatch(job.message), attempts[i]);
+        [results[i]] = await Promise.allSettled([retry]);
+      }
+      settled.push(...results);
+      start = end;
+    }
+    return settled.map((result): PromiseSettledResult<Applied | undefined> => {
+      if (result.status === 'rejected') return result;
+      const route = result.value;
+      if (!route) return { status: 'fulfilled', value: undefined };
+      const routing = route();
+      routing.catch(() => undefined); // awaited by the message's handler
+      return { status: 'fulfilled', value: { route, routing } };
+    });
+  }
+
+  /**
+   * Runs `step`, retrying transient failures with backoff while the message is still ours.
+   * `first` is an attempt already under way.
+   */
+  async function retrying<T>(
+    held: AbortSignal,
+    step: () => Promise<T>,
+    first?: Promise<T>,
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await step();
+        return await (attempt === 0 && first ? first : step());
       } catch (err) {
         // A bug (TypeError, a violated schema) is final: it goes back to the queue and the
         // delivery limit takes it to the DLQ.
@@ -168,8 +213,8 @@ export function createStateManager(
     }
   }
 
-  /** Applies a message; a status change returns how to route it, to run outside its lane. */
-  async function dispatch(message: StatusQueueMessage): Promise<(() => Promise<void>) | undefined> {
+  /** Applies a message and returns how to route what it did. */
+  async function dispatch(message: StatusQueueMessage): Promise<Route | undefined> {
     if (message.type === 'sync_state') {
       clock.heardUpTo(message.data.timestamp);
       await handleHeartbeat(message, handlerDeps);
@@ -180,11 +225,9 @@ export function createStateManager(
       case 'status_change':
         return handleStatusChange({ type: message.type, data }, handlerDeps);
       case 'connect':
-        await handleConnect({ type: message.type, data }, handlerDeps);
-        return undefined;
+        return handleConnect({ type: message.type, data }, handlerDeps);
       case 'disconnect':
-        await handleDisconnect({ type: message.type, data }, handlerDeps);
-        return undefined;
+        return handleDisconnect({ type: message.type, data }, handlerDeps);
       case 'tick':
         clock.heardUpTo(data.payload.timestamp);
         return undefined;
@@ -241,6 +284,33 @@ export function createStateManager(
       await publisher.close();
     }),
   };
+}
+
+/** A message held from `status_queue`, and the signal that says it was given back. */
+interface Job {
+  message: StatusQueueMessage;
+  held: AbortSignal;
+}
+
+/** A message applied in Redis: its routing, under way, and how to run it again. */
+interface Applied {
+  route: Route;
+  routing: Promise<void>;
+}
+
+/** Whether a message's Redis work is one script call, made before its handler first awaits. */
+function singleCall(message: StatusQueueMessage): boolean {
+  if (message.type === 'sync_state') return false;
+  const { data } = message;
+  switch (data.messageType) {
+    case 'status_change':
+      return data.payload.targetExamineeId !== undefined;
+    case 'connect':
+    case 'disconnect':
+      return true;
+    case 'tick':
+      return false;
+  }
 }
 
 /** The lane a message waits in: its exam's, or the heartbeat lane. */

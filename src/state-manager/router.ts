@@ -3,6 +3,13 @@ import type { Names } from '../topology/names.js';
 import type { ServerRoute, StateManagerRoute, SyncState } from '../protocol/index.js';
 import type { BusSigner } from '../shared/bus-signature.js';
 
+/**
+ * Publishes what a handler did in Redis. Started in its exam's lane, it publishes before its
+ * first await, so each server queue gets the exam's messages in the order they were applied;
+ * it resolves once they are confirmed.
+ */
+export type Route = () => Promise<void>;
+
 /** Where the state manager sends what it routes: one server's queue, all of them, or the DLQ. */
 export class Router {
   constructor(

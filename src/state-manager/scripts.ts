@@ -19,7 +19,48 @@ import { EPOCH_INLINE } from '../shared/redis/commands.js';
  * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b,…" }
  * (servers per examinee of the part, and per supervisor, in the order given).
  */
-const APPLY_CHANGE_PART = `${EPOCH_INLINE}
+/** Lua shared by the change scripts: type checks, the exam's stream, one examinee's frame. */
+const CHANGE_STEPS = `${EPOCH_INLINE}
+local function checkTypes(e)
+  for key, kind in pairs({ [e.seqKey] = 'string', [e.historyKey] = 'zset' }) do
+    local t = redis.call('TYPE', key).ok
+    if t ~= 'none' and t ~= kind then
+      return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
+    end
+  end
+end
+local function appendFrame(e, historyMax, historyTtl)
+  local seq = redis.call('INCR', e.seqKey)
+  redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
+  redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1)
+  redis.call('EXPIRE', e.historyKey, historyTtl)
+  return seq
+end
+local function applyExam(a, epoch)
+  local x = a.exam
+  local examSeq = appendFrame(x, a.historyMax, a.historyTtl)
+  redis.call('EXPIRE', x.seqKey, a.historyTtl)
+  redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
+    'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
+  redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch)
+  return examSeq
+end
+local function serversOf(key)
+  return table.concat(redis.call('HKEYS', key), '|')
+end`;
+
+/**
+ * Applies one part of an exam-wide status change (part 0: the exam's stream, the stored
+ * status and the first examinees; later parts: further examinees, so no script grows with
+ * the exam). Idempotent per part: a part already applied returns the seqs it gave.
+ * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, exam (part 0:
+ * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
+ * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
+ * Returns { 'DUP' } when the whole request was applied before, else
+ * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b,…" }
+ * (servers per examinee of the part, and per supervisor, in the order given).
+ */
+const APPLY_CHANGE_PART = `${CHANGE_STEPS}
 local a = cjson.decode(ARGV[1])
 if redis.call('HEXISTS', a.request, 'ack') == 1 then return { 'DUP' } end
 local partField = 'part:' .. a.part
@@ -28,45 +69,72 @@ local epoch = epochOf(a.epochKey, a.newEpoch)
 local examSeq = redis.call('HGET', a.request, 'examSeq')
 if not done then
   for _, e in ipairs(a.examinees) do
-    for key, kind in pairs({ [e.seqKey] = 'string', [e.historyKey] = 'zset' }) do
-      local t = redis.call('TYPE', key).ok
-      if t ~= 'none' and t ~= kind then
-        return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
-      end
-    end
+    local err = checkTypes(e)
+    if err then return err end
   end
-  if a.part == 0 then
-    local x = a.exam
-    examSeq = redis.call('INCR', x.seqKey)
-    redis.call('ZADD', x.historyKey, examSeq, x.prefix .. examSeq .. x.suffix)
-    redis.call('ZREMRANGEBYRANK', x.historyKey, 0, -a.historyMax - 1)
-    redis.call('EXPIRE', x.historyKey, a.historyTtl)
-    redis.call('EXPIRE', x.seqKey, a.historyTtl)
-    redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
-      'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
-    redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch)
-  end
+  if a.part == 0 then examSeq = applyExam(a, epoch) end
   local pairs_ = {}
   for i, e in ipairs(a.examinees) do
-    local seq = redis.call('INCR', e.seqKey)
-    redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
-    redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -a.historyMax - 1)
-    redis.call('EXPIRE', e.historyKey, a.historyTtl)
-    pairs_[i] = e.id .. ':' .. seq
+    pairs_[i] = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
   end
   done = table.concat(pairs_, ',')
   redis.call('HSET', a.request, partField, done)
   redis.call('EXPIRE', a.request, a.requestTtl)
 end
 local servers = {}
-for i, e in ipairs(a.examinees) do
-  servers[i] = table.concat(redis.call('HKEYS', e.connsKey), '|')
-end
+for i, e in ipairs(a.examinees) do servers[i] = serversOf(e.connsKey) end
 local sup = {}
-for i, key in ipairs(a.supervisors) do
-  sup[i] = table.concat(redis.call('HKEYS', key), '|')
-end
+for i, key in ipairs(a.supervisors) do sup[i] = serversOf(key) end
 return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.concat(sup, ',') }
+`;
+
+/**
+ * Applies a change to one examinee whole, in one call: checks the examinee is in the exam,
+ * reads the exam's supervisors, writes the exam's stream, the examinee's frame and status and
+ * the request record (ack, trace, seqs, routes). Nothing is read before it, so the changes of
+ * one exam can go to Redis together, in order, in one round trip.
+ * Args: request, requestTtl, historyMax, historyTtl, epochKey, newEpoch, examineesKey,
+ * supervisorsKey, connsPrefix, connsSuffix (a client's connections key around its id),
+ * supervisorId, ack, trace (JSON of the request record), exam (as APPLY_CHANGE_PART's),
+ * examinee ({id, seqKey, historyKey, connsKey, prefix, suffix}).
+ * Returns { 'FORBIDDEN' } when the examinee is not in the exam, else
+ * { 'OK' | 'DUP', epoch, examSeq, seqs "id:seq", examineeServers "a|b",
+ *   supervisorServers "a|b,…", supervisors "id,…", storedAck (DUP only) }.
+ */
+const APPLY_TARGETED = `${CHANGE_STEPS}
+local a = cjson.decode(ARGV[1])
+local e = a.examinee
+local stored = redis.call('HMGET', a.request, 'ack', 'epoch', 'examSeq', 'part:0')
+if not stored[1] and redis.call('SISMEMBER', a.examineesKey, e.id) == 0 then
+  return { 'FORBIDDEN' }
+end
+local supervisors = redis.call('SMEMBERS', a.supervisorsKey)
+local acting = false
+for _, id in ipairs(supervisors) do if id == a.supervisorId then acting = true end end
+if not acting then supervisors[#supervisors + 1] = a.supervisorId end
+local sup = {}
+for i, id in ipairs(supervisors) do sup[i] = serversOf(a.connsPrefix .. id .. a.connsSuffix) end
+local examineeServers = serversOf(e.connsKey)
+if stored[1] then
+  return { 'DUP', stored[2] or '', stored[3] or '0', stored[4] or '', examineeServers,
+    table.concat(sup, ','), table.concat(supervisors, ','), stored[1] }
+end
+local err = checkTypes(e)
+if err then return err end
+local epoch = epochOf(a.epochKey, a.newEpoch)
+local examSeq = applyExam(a, epoch)
+local seqs = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
+local traceSeqs = { seqs }
+local routes = { e.id .. ':' .. (string.match(examineeServers, '^[^|]+') or '') }
+for i, id in ipairs(supervisors) do
+  traceSeqs[i + 1] = id .. ':' .. examSeq
+  routes[i + 1] = id .. ':' .. (string.match(sup[i], '^[^|]+') or '')
+end
+redis.call('HSET', a.request, 'part:0', seqs, 'ack', a.ack, 'trace', a.trace,
+  'seqs', table.concat(traceSeqs, ','), 'routes', table.concat(routes, ','))
+redis.call('EXPIRE', a.request, a.requestTtl)
+return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, table.concat(sup, ','),
+  table.concat(supervisors, ',') }
 `;
 
 /**
@@ -151,27 +219,49 @@ export interface ApplyChangePartArgs {
   historyTtl: number;
   epochKey: string;
   newEpoch: string;
-  exam?: {
-    seqKey: string;
-    historyKey: string;
-    prefix: string;
-    suffix: string;
-    statusKey: string;
-    status: string;
-    supervisorId: string;
-    timestamp: string;
-    requestId: string;
-    examId: string;
-  };
+  exam?: ExamArgs;
   supervisors: string[];
-  examinees: {
-    id: string;
-    seqKey: string;
-    historyKey: string;
-    connsKey: string;
-    prefix: string;
-    suffix: string;
-  }[];
+  examinees: ExamineeArgs[];
+}
+
+interface ExamArgs {
+  seqKey: string;
+  historyKey: string;
+  prefix: string;
+  suffix: string;
+  statusKey: string;
+  status: string;
+  supervisorId: string;
+  timestamp: string;
+  requestId: string;
+  examId: string;
+}
+
+interface ExamineeArgs {
+  id: string;
+  seqKey: string;
+  historyKey: string;
+  connsKey: string;
+  prefix: string;
+  suffix: string;
+}
+
+export interface ApplyTargetedArgs {
+  request: string;
+  requestTtl: number;
+  historyMax: number;
+  historyTtl: number;
+  epochKey: string;
+  newEpoch: string;
+  examineesKey: string;
+  supervisorsKey: string;
+  connsPrefix: string;
+  connsSuffix: string;
+  supervisorId: string;
+  ack: string;
+  trace: string;
+  exam: ExamArgs;
+  examinee: ExamineeArgs;
 }
 
 export interface ConnectArgs {
@@ -209,6 +299,7 @@ type Reply = (string | number | null)[];
 /** The typed face of the registered scripts. */
 export interface StateScripts {
   applyChangePart(args: ApplyChangePartArgs): Promise<Reply>;
+  applyTargeted(args: ApplyTargetedArgs): Promise<Reply>;
   connect(args: ConnectArgs): Promise<Reply>;
   disconnect(args: DisconnectArgs): Promise<Reply>;
   markDownIfSilent(args: { serverKey: string; cutoff: string }): Promise<number>;
@@ -216,6 +307,7 @@ export interface StateScripts {
 
 const SOURCES = {
   relayApplyChangePart: APPLY_CHANGE_PART,
+  relayApplyTargeted: APPLY_TARGETED,
   relayConnect: CONNECT,
   relayDisconnect: DISCONNECT,
   relayMarkDownIfSilent: MARK_DOWN_IF_SILENT,
@@ -236,6 +328,7 @@ export function stateScripts(redis: Redis): StateScripts {
       fn.call(redis, JSON.stringify(args)) as Promise<T>;
   return {
     applyChangePart: json<Reply>(r.relayApplyChangePart),
+    applyTargeted: json<Reply>(r.relayApplyTargeted),
     connect: json<Reply>(r.relayConnect),
     disconnect: json<Reply>(r.relayDisconnect),
     markDownIfSilent: json<number>(r.relayMarkDownIfSilent),

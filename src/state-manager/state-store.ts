@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/redis/keys.js';
+import { keyAffixes, type RedisKeys } from '../shared/redis/keys.js';
 import { newEpochId } from '../shared/redis/commands.js';
 import { SeqList, StoredAck, type RequestTrace } from '../shared/redis/records.js';
 import type { ConnectionInfo, Role, StatusChangeData } from '../protocol/index.js';
@@ -70,24 +70,94 @@ export class StateStore {
     this.scripts = stateScripts(redis);
   }
 
-  /** Examinees a change targets (all of the exam, or one if it belongs to it) and supervisors. */
-  async audience(
-    examId: string,
-    targetExamineeId: string | undefined,
-  ): Promise<Audience | undefined> {
+  /** Every examinee of an exam (sorted) and its supervisors: the audience of an exam-wide change. */
+  async examAudience(examId: string): Promise<Audience> {
     const k = this.keys;
-    if (targetExamineeId === undefined) {
-      const [examinees, supervisors] = await Promise.all([
-        this.redis.smembers(k.examExaminees(examId)),
-        this.redis.smembers(k.examSupervisors(examId)),
-      ]);
-      return { examinees: examinees.sort(), supervisors };
-    }
-    const [member, supervisors] = await Promise.all([
-      this.redis.sismember(k.examExaminees(examId), targetExamineeId),
+    const [examinees, supervisors] = await Promise.all([
+      this.redis.smembers(k.examExaminees(examId)),
       this.redis.smembers(k.examSupervisors(examId)),
     ]);
-    return member === 1 ? { examinees: [targetExamineeId], supervisors } : undefined;
+    return { examinees: examinees.sort(), supervisors };
+  }
+
+  /**
+   * Applies a change to one examinee in a single Redis call (membership, audience and the
+   * request record included) and returns its outcome, or undefined when the examinee is not
+   * in the exam. The call is issued before this returns its promise, so the changes of one
+   * exam issued one after another reach Redis together and apply in that order.
+   */
+  applyTargeted(c: {
+    requestId: string;
+    examId: string;
+    data: StatusChangeData & { targetExamineeId: string };
+    trace: RequestTrace;
+  }): Promise<ChangeOutcome | undefined> {
+    const k = this.keys;
+    const { requestId, examId, data } = c;
+    const id = data.targetExamineeId;
+    const [prefix, suffix] = statusChangeFrameParts(requestId, data);
+    const [examineePrefix, examineeSuffix] = statusChangeFrameParts(
+      requestId,
+      statusChangeDataFor(data, id, 'examinee'),
+    );
+    const [connsPrefix, connsSuffix] = keyAffixes(k.clientConnections);
+    const ack: StoredAck = { examinees: [id], data };
+    const reply = this.scripts.applyTargeted({
+      request: k.request(data.supervisorId, requestId),
+      requestTtl: this.options.retentionSeconds,
+      historyMax: this.options.historyMax,
+      historyTtl: this.options.retentionSeconds,
+      epochKey: k.epoch(),
+      newEpoch: newEpochId(),
+      examineesKey: k.examExaminees(examId),
+      supervisorsKey: k.examSupervisors(examId),
+      connsPrefix,
+      connsSuffix,
+      supervisorId: data.supervisorId,
+      ack: JSON.stringify(ack),
+      trace: JSON.stringify(c.trace),
+      exam: {
+        seqKey: k.examSeq(examId),
+        historyKey: k.examHistory(examId),
+        prefix,
+        suffix,
+        statusKey: k.examineeStatus(id),
+        status: data.status,
+        supervisorId: data.supervisorId,
+        timestamp: data.timestamp,
+        requestId,
+        examId,
+      },
+      examinee: {
+        id,
+        seqKey: k.clientSeq(id),
+        historyKey: k.clientHistory(id),
+        connsKey: k.clientConnections(id),
+        prefix: examineePrefix,
+        suffix: examineeSuffix,
+      },
+    });
+    return reply.then((r) => {
+      const [verdict, epoch, examSeq, seqs, examineeServers, supervisorServers, , stored] = r.map(
+        (v) => String(v ?? ''),
+      );
+      if (verdict === 'FORBIDDEN') return undefined;
+      const duplicate = verdict === 'DUP';
+      // Written by this same store: a record that does not parse is a bug, not input.
+      const first = duplicate ? StoredAck.parse(JSON.parse(stored ?? 'null')) : ack;
+      return {
+        duplicate,
+        epoch: epoch ?? '',
+        examSeq: Number(examSeq),
+        deliveries: SeqList.decode(seqs ?? '').map((d) => ({
+          ...d,
+          servers: splitServers(examineeServers),
+        })),
+        supervisorServers: [...new Set((supervisorServers ?? '').split(',').flatMap(splitServers))],
+        examinees: first.examinees,
+        data: first.data,
+      };
+    });
   }
 
   /**

@@ -6,16 +6,18 @@ import {
   type StatusChangeData,
 } from '../protocol/index.js';
 import type { ChangeOutcome, StateStore } from './state-store.js';
-import type { Router } from './router.js';
+import type { Route, Router } from './router.js';
 import type { StateManagerMetrics } from './metrics.js';
 
 /**
  * Applies a supervisor's status change in Redis and returns how to route it: one publish per
  * server that holds a recipient (examinees' deliveries and the exam's supervisors in one
- * message), the completion `ack` riding in the acting supervisor's server's message. The
- * caller applies the changes of one exam one at a time, in queue order, but may route them
- * concurrently: each recipient's server orders frames by seq. The router resolves only after
- * every publish is confirmed, so the caller may then ack the `status_queue` message.
+ * message), then the completion `ack` to the acting supervisor's server once the others are
+ * confirmed (which of them are unreachable decides what it says). A change to one examinee is
+ * a single Redis call issued before the first await, so a batch of them goes to Redis in one
+ * round trip. The route publishes every frame before its first await: started in the exam's
+ * lane, each server receives the exam's frames in seq order. It resolves once every publish
+ * is confirmed, so the caller may then ack the `status_queue` message.
  */
 export async function handleStatusChange(
   command: StatusChangeCommand,
@@ -26,20 +28,28 @@ export async function handleStatusChange(
     metrics: StateManagerMetrics;
     id: string;
   },
-): Promise<() => Promise<void>> {
+): Promise<Route> {
   const { store, router, metrics } = deps;
   const { sourceServer, requestId, payload } = command.data;
   // Plain fields, not a logger child: a child per message costs even when nothing is logged.
   const context = { messageId: requestId, clientId: payload.supervisorId, sourceServer };
   const log = deps.logger;
-  const { examId } = payload;
+  const { examId, targetExamineeId } = payload;
+  const trace = { sourceServer, stateManager: deps.id, processedAt: new Date().toISOString() };
+  const common = { supervisorId: payload.supervisorId, status: payload.status };
+  const timestamp = payload.timestamp;
 
-  const audience = await store.audience(examId, payload.targetExamineeId);
-  if (!audience) {
-    log.info(
-      { ...context, targetExamineeId: payload.targetExamineeId },
-      'status change refused: examinee not in exam',
-    );
+  const outcome =
+    targetExamineeId !== undefined
+      ? await store.applyTargeted({
+          requestId,
+          examId,
+          data: { ...common, targetExamineeId, timestamp },
+          trace,
+        })
+      : await applyExamWide();
+  if (!outcome) {
+    log.info({ ...context, targetExamineeId }, 'status change refused: examinee not in exam');
     return async () => {
       await router.toServer(
         toServerMessage(sourceServer, sourceServer, {
@@ -48,30 +58,20 @@ export async function handleStatusChange(
           payload: {
             clientId: payload.supervisorId,
             code: 'FORBIDDEN',
-            message: `examinee ${payload.targetExamineeId ?? ''} is not in exam ${examId}`,
+            message: `examinee ${targetExamineeId ?? ''} is not in exam ${examId}`,
           },
         }),
       );
     };
   }
-
-  const data: StatusChangeData = {
-    supervisorId: payload.supervisorId,
-    ...(payload.targetExamineeId !== undefined
-      ? { targetExamineeId: payload.targetExamineeId }
-      : { examId }),
-    status: payload.status,
-    timestamp: payload.timestamp,
-  };
-  const outcome = await store.applyStatusChange({
-    requestId,
-    examId,
-    data,
-    audience,
-    trace: { sourceServer, stateManager: deps.id, processedAt: new Date().toISOString() },
-  });
   if (outcome.duplicate) metrics.duplicates.inc();
   return () => route(outcome);
+
+  async function applyExamWide(): Promise<ChangeOutcome> {
+    const audience = await store.examAudience(examId);
+    const data: StatusChangeData = { ...common, examId, timestamp };
+    return store.applyStatusChange({ requestId, examId, data, audience, trace });
+  }
 
   async function route(outcome: ChangeOutcome): Promise<void> {
     const byServer = new Map<string, { clientId: string; seq: number }[]>();
@@ -84,23 +84,22 @@ export async function handleStatusChange(
       }
     }
     const servers = [...byServer.keys()];
-    const statusChange = (serverId: string, ack?: AckPayload) =>
-      toServerMessage(sourceServer, serverId, {
-        messageType: 'status_change',
-        requestId,
-        examId,
-        epoch: outcome.epoch,
-        payload: outcome.data,
-        deliveries: byServer.get(serverId) ?? [],
-        supervisorSeq: outcome.examSeq,
-        ...(ack ? { ack } : {}),
-      });
-    // The other servers first: which of them are unreachable decides what the ack says.
-    const others = servers.filter((serverId) => serverId !== sourceServer);
-    const results = await Promise.all(
-      others.map((serverId) => router.toServer(statusChange(serverId))),
+    // Every frame is published now, before the first await (see above).
+    const published = servers.map((serverId) =>
+      router.toServer(
+        toServerMessage(sourceServer, serverId, {
+          messageType: 'status_change',
+          requestId,
+          examId,
+          epoch: outcome.epoch,
+          payload: outcome.data,
+          deliveries: byServer.get(serverId) ?? [],
+          supervisorSeq: outcome.examSeq,
+        }),
+      ),
     );
-    const unreachable = new Set(others.filter((_, i) => results[i]?.returned));
+    const results = await Promise.all(published);
+    const unreachable = new Set(servers.filter((_, i) => results[i]?.returned));
     const serversOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.servers]));
     const delivered: string[] = [];
     const pending: string[] = [];
@@ -117,13 +116,7 @@ export async function handleStatusChange(
       timestamp: outcome.data.timestamp,
     };
     await router.toServer(
-      byServer.has(sourceServer)
-        ? statusChange(sourceServer, ack)
-        : toServerMessage(sourceServer, sourceServer, {
-            messageType: 'ack',
-            requestId,
-            payload: ack,
-          }),
+      toServerMessage(sourceServer, sourceServer, { messageType: 'ack', requestId, payload: ack }),
     );
     metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
     log.info(

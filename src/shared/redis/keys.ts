@@ -65,3 +65,10 @@ export function createRedisKeys(namespace: string): RedisKeys {
 
 /** Field of `server:{id}:connections` that records one connected client. */
 export const connectionField = (clientId: string): string => `client:${clientId}`;
+
+/** What a per-id key has around the id, for scripts that build it from ids they read. */
+export function keyAffixes(key: (id: string) => string): [prefix: string, suffix: string] {
+  const marker = '\u0000';
+  const [prefix = '', suffix = ''] = key(marker).split(marker);
+  return [prefix, suffix];
+}
