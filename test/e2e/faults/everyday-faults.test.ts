@@ -74,6 +74,8 @@ describe('faults in everyday situations', function () {
   let redis: Redis;
   const clients: TestClient[] = [];
   const cleanups: (() => Promise<void> | void)[] = [];
+  /** Proxies close after the cluster stops, so its servers drain over a live link. */
+  const proxies: TcpProxy[] = [];
   const key = (k: string) => `${cluster?.namespace ?? ''}:${k}`;
 
   beforeEach(() => {
@@ -87,8 +89,10 @@ describe('faults in everyday situations', function () {
     for (const c of clients.splice(0)) c.close();
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     redis.disconnect();
+    for (const proxy of proxies) proxy.restore(); // a test that failed mid-stall
     await cluster?.stop();
     cluster = undefined;
+    for (const proxy of proxies.splice(0)) await proxy.close();
   });
 
   function started(): Cluster {
@@ -164,7 +168,7 @@ describe('faults in everyday situations', function () {
   describe("a socket server's broker link stalls", () => {
     it('longer than BROKER_LOST_CLOSE_MS: its clients get reconnect and 1012, move, lose nothing, and it serves again when the link is back', async () => {
       const { proxy, url } = await amqpProxy();
-      cleanups.push(() => proxy.close());
+      proxies.push(proxy);
       cluster = await Cluster.start({ servers: ['serverB'], env: ENV });
       const serverA = await cluster.startServer('serverA', undefined, {
         AMQP_URL: url,
@@ -254,7 +258,7 @@ describe('faults in everyday situations', function () {
 
     it('shorter than BROKER_LOST_CLOSE_MS: nobody is closed and nothing is lost', async () => {
       const { proxy, url } = await amqpProxy();
-      cleanups.push(() => proxy.close());
+      proxies.push(proxy);
       cluster = await Cluster.start({ servers: ['serverB'], env: ENV });
       const serverA = await cluster.startServer('serverA', undefined, {
         AMQP_URL: url,
@@ -318,7 +322,7 @@ describe('faults in everyday situations', function () {
   describe("the state manager's broker link stalls longer than SERVER_DOWN_AFTER_MS", () => {
     it('marks no live server DOWN, takes nobody offline, keeps real connection ids, and a later disconnect ends presence', async () => {
       const { proxy, url } = await amqpProxy();
-      cleanups.push(() => proxy.close());
+      proxies.push(proxy);
       cluster = await Cluster.start({
         stateManagers: 0,
         env: { ...ENV, SERVER_DOWN_AFTER_MS: '3000' },
