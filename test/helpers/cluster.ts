@@ -44,9 +44,14 @@ export class Cluster {
     return sm;
   }
 
-  async startServer(id: string, port?: number): Promise<{ process: RoleProcess; port: number }> {
+  /** Starts a socket server; `extra` overrides its environment (e.g. an AMQP_URL via a proxy). */
+  async startServer(
+    id: string,
+    port?: number,
+    extra: Record<string, string> = {},
+  ): Promise<{ process: RoleProcess; port: number }> {
     const p = port ?? (await freePort());
-    const proc = startRole(id, ['server', '--id', id, '--port', String(p)], this.env());
+    const proc = startRole(id, ['server', '--id', id, '--port', String(p)], this.env(extra));
     await waitForHttp(`http://127.0.0.1:${p}/readyz`);
     const entry = { process: proc, port: p };
     this.servers.set(id, entry);

@@ -72,12 +72,14 @@ export class TcpProxy {
     const upstream = connect(this.upstreamPort, this.upstreamHost);
     const pair: [Socket, Socket] = [client, upstream];
     this.pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    // After pipe(), which resumes a paused source: pausing first would let a connection made
+    // during a stall flow freely.
     if (this.mode === 'stalled') {
       client.pause();
       upstream.pause();
     }
-    client.pipe(upstream);
-    upstream.pipe(client);
     const end = () => {
       this.pairs.delete(pair);
       client.destroy();
