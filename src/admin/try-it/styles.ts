@@ -34,11 +34,7 @@ button { font: inherit; font-size: 12.5px; padding: 4px 9px; border-radius: 6px;
 button:hover { background: #f0f2f5; }
 .pill { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12.5px; font-weight: 600;
   background: #eef0f3; color: #475467; }
-[data-status="STARTED"], [data-status="RESUMED"] { background: var(--ok-bg); color: var(--ok); }
-[data-status="PAUSED"] { background: var(--warn-bg); color: var(--warn); }
-[data-status="ENDED"], [data-status="TERMINATED"] { background: var(--bad-bg); color: var(--bad); }
-[data-status="READY"] { background: var(--info-bg); color: var(--info); }
-.presence { color: var(--muted); }
+.presence { color: var(--muted); white-space: nowrap; }
 .presence.on { color: var(--ok); font-weight: 600; }
 .reply { margin: 8px 0 0; font-size: 13px; min-height: 1.3em; }
 td.reply { margin: 0; max-width: 280px; }
@@ -54,4 +50,10 @@ td.reply { margin: 0; max-width: 280px; }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; max-width: 360px; margin: 10px auto 0; text-align: left; }
 .kv dt { color: var(--muted); }
 .kv dd { margin: 0; }
+td .buttons { flex-wrap: nowrap; }
+/* Last, so that a status colours the big status box too. */
+[data-status="STARTED"], [data-status="RESUMED"] { background: var(--ok-bg); color: var(--ok); }
+[data-status="PAUSED"] { background: var(--warn-bg); color: var(--warn); }
+[data-status="ENDED"], [data-status="TERMINATED"] { background: var(--bad-bg); color: var(--bad); }
+[data-status="READY"] { background: var(--info-bg); color: var(--info); }
 `;

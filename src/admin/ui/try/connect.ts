@@ -28,7 +28,8 @@ async function loadSession(): Promise<TrySession> {
   return parsed.data;
 }
 
-const STATE_TEXT: Record<ClientStatus, string> = {
+/** The client's connection states, as a person would say them. */
+export const STATE_TEXT: Record<ClientStatus, string> = {
   idle: 'idle',
   connecting: 'connecting',
   open: 'connected',

@@ -4,7 +4,7 @@
  */
 import type { ExamineeStatus } from '../../../client/index.js';
 import { $, logLine } from './dom.js';
-import { connectPage } from './connect.js';
+import { STATE_TEXT, connectPage } from './connect.js';
 
 interface Shown {
   status: ExamineeStatus;
@@ -24,7 +24,7 @@ function show(current: Shown | null, why: string): void {
 async function main(): Promise<void> {
   const { client } = await connectPage();
   const detail = $('connection-detail');
-  client.on('status', ({ status }) => (detail.textContent = status));
+  client.on('status', () => (detail.textContent = STATE_TEXT[client.status]));
   client.on('welcome', (welcome) => {
     $('server').textContent = welcome.serverId;
     show(welcome.status, 'as of connecting');
