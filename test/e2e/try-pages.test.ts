@@ -3,10 +3,12 @@
 // chromium at /usr/bin/chromium (or CHROMIUM_PATH). Runs `exam-relay dev` on free ports in a
 // random namespace (plus a plain `exam-relay admin` beside it), drives the try-it pages in
 // headless chromium through playwright-core, kills nothing, and deletes the namespace after.
+import { tmpdir } from 'node:os';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { randomNamespace } from '../helpers/env.js';
 import {
+  ROOT,
   TEST_ADMIN_TOKEN,
   cleanNamespace,
   freePort,
@@ -32,6 +34,34 @@ const connectedTo = (page: Page, serverId: string) =>
     .locator('#connection[data-state="open"]', { hasText: `connected to ${serverId}` })
     .waitFor({ timeout: 15_000 });
 
+/**
+ * The README's picture: the supervisor console beside an examinee page, side by side on one
+ * canvas. docs/try.png is refreshed on request (UPDATE_SCREENSHOT=1), so a test run leaves the
+ * work tree clean.
+ */
+async function screenshot(supervisor: Page, examinee: Page): Promise<void> {
+  const shots = await Promise.all(
+    [supervisor, examinee].map(async (page) =>
+      (await page.screenshot({ fullPage: true })).toString('base64'),
+    ),
+  );
+  const canvas = await supervisor.context().newPage();
+  await canvas.setViewportSize({ width: 1240 + 560 + 36, height: 600 });
+  await canvas.setContent(
+    '<body style="margin:0;padding:12px;background:#cfd5dd;display:flex;gap:12px;align-items:flex-start">' +
+      shots
+        .map((b64) => `<img src="data:image/png;base64,${b64}" style="box-shadow:0 1px 4px #0003">`)
+        .join('') +
+      '</body>',
+  );
+  const path = process.env.UPDATE_SCREENSHOT
+    ? `${ROOT}docs/try.png`
+    : `${tmpdir()}/exam-relay-try-${process.pid}.png`;
+  const shot = await canvas.screenshot({ path, fullPage: true });
+  expect(shot.length).to.be.above(10_000);
+  await canvas.close();
+}
+
 describe('try-it pages (e2e)', function () {
   this.timeout(90_000);
   const namespace = randomNamespace();
@@ -40,8 +70,8 @@ describe('try-it pages (e2e)', function () {
   let browser: Browser;
   const pages: WatchedPage[] = [];
 
-  const open = async (path: string) => {
-    const watched = await openPage(browser, { credentials });
+  const open = async (path: string, width?: number) => {
+    const watched = await openPage(browser, { credentials, ...(width ? { width } : {}) });
     pages.push(watched);
     const response = await watched.page.goto(`${base}${path}`);
     expect(response?.status(), path).to.equal(200);
@@ -133,9 +163,9 @@ describe('try-it pages (e2e)', function () {
 
   describe('supervisor and examinee pages', () => {
     it('deliver a targeted and an exam-wide change to examinees on both servers, and keep it over a reload', async () => {
-      const supervisor = await open('/try/supervisor?as=S001');
-      const e1 = await open('/try/examinee?as=E001');
-      const e2 = await open('/try/examinee?as=E002');
+      const supervisor = await open('/try/supervisor?as=S001', 1240);
+      const e1 = await open('/try/examinee?as=E001', 560);
+      const e2 = await open('/try/examinee?as=E002', 560);
       await Promise.all([
         connectedTo(supervisor.page, 'serverB'),
         connectedTo(e1.page, 'serverA'),
@@ -183,6 +213,8 @@ describe('try-it pages (e2e)', function () {
       await statusShown(e1.page, 'PAUSED');
 
       for (const { errors } of [supervisor, e1, e2]) expect(errors).to.deep.equal([]);
+
+      await screenshot(supervisor.page, e1.page);
     });
   });
 });
