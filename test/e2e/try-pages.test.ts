@@ -124,6 +124,9 @@ describe('try-it pages (e2e)', function () {
     });
 
     it('serves /try/ with one link per demo identity', async () => {
+      const typed = await fetch(`${base}/try`, { headers: auth, redirect: 'manual' });
+      expect(typed.status).to.equal(308);
+      expect(typed.headers.get('location')).to.equal('/try/');
       const res = await fetch(`${base}/try/`, { headers: auth });
       expect(res.status).to.equal(200);
       const html = await res.text();

@@ -92,8 +92,18 @@ export function tryItPages(options: TryItOptions): {
     },
   };
 
+  /** `/try` as typed leads to the index. */
+  const slash: Route = {
+    method: 'GET',
+    path: '/try',
+    stream: true,
+    handler({ res }) {
+      res.writeHead(308, { location: '/try/' }).end();
+    },
+  };
+
   return {
-    routes: [session],
+    routes: [session, slash],
     assets: {
       '/try/': html(indexHtml(examId, identities)),
       '/try/supervisor': html(supervisorHtml()),
