@@ -219,5 +219,13 @@ describe('try-it pages (e2e)', function () {
 
       await screenshot(supervisor.page, e1.page);
     });
+
+    it('show an examinee who first connects after an exam-wide change its status, on the server asked for', async () => {
+      // E003 starts on serverA by default; &server= puts serverB first in its URL list.
+      const e3 = await open('/try/examinee?as=E003&server=serverB', 560);
+      await connectedTo(e3.page, 'serverB');
+      await statusShown(e3.page, 'PAUSED');
+      expect(e3.errors).to.deep.equal([]);
+    });
   });
 });
