@@ -4,6 +4,7 @@ FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
+COPY scripts/build-ui.mjs ./scripts/
 COPY src ./src
 COPY topology ./topology
 # Installs every dependency and runs `prepare`, which builds dist/.

@@ -25,6 +25,16 @@ export default tseslint.config(
     // Code that runs in the admin page: browser globals, no Node ones.
     files: ['src/admin/ui/**'],
     languageOptions: { globals: globals.browser, sourceType: 'module' },
+    // tsc sees Node's types here too (the admin's view types pull them in through ioredis), so
+    // ESLint is what keeps Node globals out of page code.
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'global', 'require', 'module', '__dirname', '__filename'].map(
+          (name) => ({ name, message: 'page code runs in a browser: no Node globals' }),
+        ),
+      ],
+    },
   },
   {
     files: ['test/**', 'bench/**', 'scripts/**', 'bin/**'],

@@ -17,7 +17,7 @@ const USAGE = `usage: exam-relay <command>
   state-manager
   admin --port 8080
   token --sub E001 --role examinee --exam EXAM1 [--ttl 2h]
-  dev
+  dev [--admin-port 8080] [--server-a-port 8081] [--server-b-port 8082]
 
 Configuration is by environment: see README.md.`;
 
@@ -114,10 +114,19 @@ async function run(argv: string[]): Promise<number | undefined> {
       );
       return 0;
     }
-    case 'dev':
-      parse(rest, {});
-      await runDev();
+    case 'dev': {
+      const { values } = parse(rest, {
+        'admin-port': { type: 'string' },
+        'server-a-port': { type: 'string' },
+        'server-b-port': { type: 'string' },
+      });
+      await runDev({
+        admin: portOf(values['admin-port'] ?? '8080'),
+        serverA: portOf(values['server-a-port'] ?? '8081'),
+        serverB: portOf(values['server-b-port'] ?? '8082'),
+      });
       return undefined;
+    }
     default:
       throw usage(`unknown command "${command}"`);
   }
@@ -125,9 +134,10 @@ async function run(argv: string[]): Promise<number | undefined> {
 
 /**
  * The whole cluster in one process for local use: declares the topology, starts a state
- * manager, serverA:8081, serverB:8082 and admin:8080, and prints demo tokens.
+ * manager, serverA:8081, serverB:8082 and admin:8080 (with the try-it pages, which only dev
+ * serves), and prints the try-it URL and demo tokens.
  */
-async function runDev(): Promise<void> {
+async function runDev(ports: { admin: number; serverA: number; serverB: number }): Promise<void> {
   const generated: Record<string, string> = {};
   const raw = { ...process.env };
   if (!raw.AUTH_SECRET) raw.AUTH_SECRET = generated.AUTH_SECRET = randomBytes(32).toString('hex');
@@ -143,29 +153,36 @@ async function runDev(): Promise<void> {
     err,
   });
   if (declared !== 0) throw new ConfigError('topology declare failed; see above');
+  const secret = config.AUTH_SECRET as string;
+  const servers = [
+    { id: 'serverA', port: ports.serverA, url: `ws://127.0.0.1:${ports.serverA}/ws` },
+    { id: 'serverB', port: ports.serverB, url: `ws://127.0.0.1:${ports.serverB}/ws` },
+  ];
   const roles: Closable[] = [];
   roles.push(await runStateManager(config, log.child({ role: 'state-manager' })));
+  for (const { id, port } of servers) {
+    roles.push(await runServer(config, log.child({ role: 'server' }), { serverId: id, port }));
+  }
   roles.push(
-    await runServer(config, log.child({ role: 'server' }), { serverId: 'serverA', port: 8081 }),
+    await runAdmin(config, log.child({ role: 'admin' }), {
+      port: ports.admin,
+      tryIt: { authSecret: secret, servers },
+    }),
   );
-  roles.push(
-    await runServer(config, log.child({ role: 'server' }), { serverId: 'serverB', port: 8082 }),
-  );
-  roles.push(await runAdmin(config, log.child({ role: 'admin' }), { port: 8080 }));
   supervise(
     { close: async () => void (await Promise.allSettled(roles.reverse().map((r) => r.close()))) },
     log,
   );
 
-  const secret = config.AUTH_SECRET as string;
   const token = (clientId: string, role: Role) =>
     signToken(secret, { clientId, role, examId: 'EXAM1' }, 8 * 3600);
   const lines = [
     '',
+    `Try it: open http://127.0.0.1:${ports.admin}/try/  (user admin, password = ADMIN_TOKEN)`,
+    '',
     'exam-relay dev cluster is up:',
-    '  serverA  ws://127.0.0.1:8081/ws',
-    '  serverB  ws://127.0.0.1:8082/ws',
-    '  admin    http://127.0.0.1:8080  (user admin, password = ADMIN_TOKEN)',
+    ...servers.map((s) => `  ${s.id}  ${s.url}`),
+    `  admin    http://127.0.0.1:${ports.admin}  (user admin, password = ADMIN_TOKEN)`,
     '',
     ...Object.entries(generated).map(([k, v]) => `  ${k}=${v}   (generated for this run)`),
     '',
@@ -173,6 +190,7 @@ async function runDev(): Promise<void> {
     `  S001 supervisor  ${await token('S001', 'supervisor')}`,
     `  E001 examinee    ${await token('E001', 'examinee')}`,
     `  E002 examinee    ${await token('E002', 'examinee')}`,
+    `  E003 examinee    ${await token('E003', 'examinee')}`,
     '',
     'Seed scenario: E001 connects to serverA, E002 and S001 to serverB, then S001 sends',
     '  {"type":"status_change","id":"m-1","data":{"examId":"EXAM1","status":"STARTED"}}',

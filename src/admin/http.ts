@@ -30,6 +30,8 @@ export interface Route {
 export interface Asset {
   contentType: string;
   body: string;
+  /** Headers that replace the defaults for this asset, e.g. a page's own CSP. */
+  headers?: Record<string, string>;
 }
 
 export interface AdminHttpDeps {
@@ -103,7 +105,11 @@ export function createAdminHttp(deps: AdminHttpDeps): Server {
     if (asset) {
       label = 'asset';
       if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-      res.writeHead(200, { 'content-type': asset.contentType, 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        'content-type': asset.contentType,
+        'cache-control': 'no-cache',
+        ...asset.headers,
+      });
       return void res.end(req.method === 'HEAD' ? undefined : asset.body);
     }
 

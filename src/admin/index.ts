@@ -24,6 +24,7 @@ import { readExam } from './exam-view.js';
 import { readClient } from './client-view.js';
 import { createAdminMetrics, type AdminMetrics } from './metrics.js';
 import { PAGE_ASSETS } from './page/index.js';
+import { tryItPages, type TryItOptions } from './try-it/index.js';
 
 export interface AdminDeps {
   amqp: AmqpConnection;
@@ -55,6 +56,11 @@ export interface AdminConfig {
   sampleIntervalMs?: number;
   /** A replay not confirmed by the broker in this many ms fails. Default 10000. */
   confirmTimeoutMs?: number;
+  /**
+   * Serve the try-it pages under `/try/` (they hand out client tokens, so only `exam-relay dev`
+   * sets this). Default none: `/try/` is 404.
+   */
+  tryIt?: TryItOptions;
 }
 
 export interface Admin {
@@ -153,6 +159,7 @@ export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
     deps.redis.status === 'ready' &&
     syncState.current !== undefined;
 
+  const tryIt = config.tryIt ? tryItPages(config.tryIt) : { routes: [], assets: {} };
   const http: Server = createAdminHttp({
     authenticate: createAuthenticator(config.adminToken),
     routes: apiRoutes({
@@ -165,8 +172,8 @@ export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
       topology,
       health,
       namespace: names.namespace,
-    }),
-    assets: PAGE_ASSETS,
+    }).concat(tryIt.routes),
+    assets: { ...PAGE_ASSETS, ...tryIt.assets },
     ready,
     metrics,
     logger: log,

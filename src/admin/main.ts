@@ -5,12 +5,13 @@ import { openConnections } from '../shared/runtime.js';
 import { loadTopologyFile } from '../topology/load.js';
 import { createAdmin } from './index.js';
 import { vhostOf } from './management-api.js';
+import type { TryItOptions } from './try-it/index.js';
 
 /** Runs the admin UI and API until it is closed. Returns its closer. */
 export async function runAdmin(
   config: Config,
   logger: Logger,
-  options: { port: number },
+  options: { port: number; tryIt?: TryItOptions },
 ): Promise<{ close(): Promise<void> }> {
   const adminToken = requireSecret(config, 'ADMIN_TOKEN');
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
@@ -25,6 +26,7 @@ export async function runAdmin(
       vhost: vhostOf(config.AMQP_URL),
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
+      ...(options.tryIt ? { tryIt: options.tryIt } : {}),
     },
   );
   try {

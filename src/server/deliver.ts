@@ -84,7 +84,8 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
 }
 
 /** The completion reply to the acting supervisor's sockets here. */
-function sendAck(requestId: string, payload: AckPayload, { sessions }: Deps): void {
+function sendAck(requestId: string, payload: AckPayload, { sessions, metrics }: Deps): void {
+  metrics.ackTimer.acked(payload.supervisorId, requestId);
   for (const session of sessions.of(payload.supervisorId)) {
     session.send({
       type: 'ack',

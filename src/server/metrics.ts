@@ -1,12 +1,24 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AckTimer } from './ack-timer.js';
 
 export type ServerMetrics = ReturnType<typeof createServerMetrics>;
 
 /** A socket server's metrics, on their own registry (served at GET /metrics). */
 export function createServerMetrics(registry = new Registry()) {
   collectDefaultMetrics({ register: registry, prefix: 'exam_relay_server_' });
+  const ackSeconds = new Histogram({
+    name: 'exam_relay_ack_seconds',
+    help: "End-to-end ack time: from this server receiving a supervisor's status_change to sending its ack",
+    // A change is stored, routed and confirmed before its ack: milliseconds when healthy, up to
+    // the confirm timeout (10 s) and beyond while a broker or Redis recovers.
+    buckets: [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
   return {
     registry,
+    ackSeconds,
+    /** Times each supervisor request from receipt (socket.ts) to ack (deliver.ts). */
+    ackTimer: new AckTimer({ observe: (seconds) => ackSeconds.observe(seconds) }),
     connections: new Gauge({
       name: 'exam_relay_connections',
       help: 'Authenticated WebSocket connections, by role',

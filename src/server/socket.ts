@@ -245,6 +245,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     if ('examId' in frame.data && frame.data.examId !== identity.examId) {
       return s.error('FORBIDDEN', frame.id, 'supervisors act only on their own exam');
     }
+    metrics.ackTimer.start(identity.clientId, frame.id);
     try {
       await ctx.publish(statusChangeCommand(config.serverId, identity, frame));
       s.log.info({ messageId: frame.id }, 'status change received');

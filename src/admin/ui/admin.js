@@ -1,20 +1,105 @@
-// Plain browser JavaScript (not yet type-checked: see issue 12 item 4); linted with browser globals.
+// @ts-check
 /**
  * The admin page's script (served as /assets/admin.js, an ES module). Data reaches the DOM only
- * as text nodes, never as HTML: client ids and dead-letter bodies are untrusted.
+ * as text nodes, never as HTML: client ids and dead-letter bodies are untrusted. Type-checked by
+ * `npm run typecheck` (src/admin/ui/tsconfig.json) against the API's own view types.
  */
 import { recordCluster, recordQueues } from './charts.js';
 
-const $ = (id) => document.getElementById(id);
-const state = { exam: '', client: '', source: null, dlqDepth: null, retry: null };
+/** @typedef {import('../cluster.js').ClusterView} ClusterView */
+/** @typedef {import('../queues.js').QueueSample} QueueSample */
+/** @typedef {import('../queues.js').QueueStat} QueueStat */
+/** @typedef {import('../dead-letters.js').DeadLetterList} DeadLetterList */
+/** @typedef {import('../dead-letters.js').DeadLetterActionResult} DeadLetterActionResult */
+/** @typedef {import('../exam-view.js').ExamView} ExamView */
+/** @typedef {import('../client-view.js').ClientView} ClientView */
+/** @typedef {import('../topology-view.js').TopologyView} TopologyView */
+/** @typedef {import('../topology-view.js').EntityRow} EntityRow */
+/** @typedef {import('../trace.js').RequestTrace} RequestTrace */
+/** @typedef {{ amqp: string, redis: string, syncStateListener: string }} HealthView */
+/** @typedef {{ namespace: string }} HelloView */
+/**
+ * The events of /api/events (see live-feed.ts) and what each carries.
+ * @typedef {{
+ *   hello: HelloView,
+ *   cluster: ClusterView,
+ *   queues: QueueSample,
+ *   health: HealthView,
+ *   exam: ExamResult,
+ *   client: ClientResult,
+ * }} FeedEvents
+ */
+/** An exam or client view, or the error that came instead. */
+/** @typedef {ExamView | { examId: string, error: string }} ExamResult */
+/** @typedef {ClientView | { clientId: string, error: string }} ClientResult */
+/** @typedef {Node | string | number | null | undefined | false} Child */
+/** @typedef {string | number | boolean | null | undefined | (() => void)} PropValue */
 
+/**
+ * The element with this id; a missing one is a bug in the page (the unit test checks the HTML).
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+const $ = (id) => {
+  const node = document.getElementById(id);
+  if (!node) throw new Error('the page has no #' + id);
+  return node;
+};
+/**
+ * @param {string} id
+ * @returns {HTMLInputElement}
+ */
+const input = (id) => {
+  const node = $(id);
+  if (!(node instanceof HTMLInputElement)) throw new Error('#' + id + ' is not an input');
+  return node;
+};
+/**
+ * @param {string} id
+ * @returns {HTMLButtonElement}
+ */
+const button = (id) => {
+  const node = $(id);
+  if (!(node instanceof HTMLButtonElement)) throw new Error('#' + id + ' is not a button');
+  return node;
+};
+/**
+ * The first element matching a selector that starts with a page id, e.g. `#servers tbody`.
+ * @param {string} selector
+ * @returns {Element}
+ */
+const $$ = (selector) => {
+  const node = document.querySelector(selector);
+  if (!node) throw new Error('the page has no ' + selector);
+  return node;
+};
+
+/**
+ * @type {{
+ *   exam: string,
+ *   client: string,
+ *   source: EventSource | null,
+ *   dlqDepth: number | null | undefined,
+ *   retry: ReturnType<typeof setTimeout> | undefined,
+ * }}
+ */
+const state = { exam: '', client: '', source: null, dlqDepth: undefined, retry: undefined };
+
+/**
+ * @param {string} tag
+ * @param {Record<string, PropValue>} [props] `text` becomes the text, `class` the class name,
+ *   `on…` a listener; the rest are attributes (skipped when null, undefined or false)
+ * @param {Child[]} [children]
+ * @returns {HTMLElement}
+ */
 function el(tag, props, children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'text') node.textContent = String(value);
-    else if (key === 'class') node.className = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    if (typeof value === 'function') {
+      if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    } else if (key === 'text') node.textContent = String(value);
+    else if (key === 'class') node.className = String(value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
   for (const child of children || []) {
@@ -24,10 +109,19 @@ function el(tag, props, children) {
   return node;
 }
 
+/**
+ * @param {Element} node
+ * @param {Child[]} children
+ */
 function fill(node, children) {
-  node.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  node.replaceChildren(
+    ...children.flatMap((c) =>
+      c === null || c === undefined || c === false ? [] : [typeof c === 'object' ? c : String(c)],
+    ),
+  );
 }
 
+/** @param {string | null | undefined} iso */
 function ago(iso) {
   if (!iso) return '\u2014';
   const ms = Date.now() - Date.parse(iso);
@@ -40,6 +134,7 @@ function ago(iso) {
   return new Date(iso).toLocaleString();
 }
 
+/** @param {string | null | undefined} iso */
 function timeEl(iso) {
   if (!iso) return el('span', { class: 'muted', text: '\u2014' });
   return el('time', {
@@ -55,11 +150,20 @@ setInterval(() => {
     t.textContent = ago(t.getAttribute('data-ago'));
 }, 1000);
 
+/**
+ * @param {number | null | undefined} n
+ * @param {number} [digits]
+ */
 function num(n, digits) {
   if (n === null || n === undefined) return 'n/a';
   return digits ? n.toFixed(digits) : n.toLocaleString();
 }
 
+/**
+ * @param {string} text
+ * @param {string} [kind]
+ * @param {string} [status]
+ */
 function pill(text, kind, status) {
   return el('span', {
     class: 'pill' + (kind ? ' ' + kind : ''),
@@ -68,21 +172,51 @@ function pill(text, kind, status) {
   });
 }
 
+/** @param {unknown} err */
+function messageOf(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A JSON API call. The result has the type the endpoint's view declares (see the typed
+ * wrappers below); a non-2xx answer rejects with the API's error message.
+ * @param {'GET' | 'POST'} method
+ * @param {string} path
+ * @param {unknown} [body]
+ */
 async function api(method, path, body) {
-  const init = { method, headers: { accept: 'application/json' }, credentials: 'same-origin' };
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  /** @type {RequestInit} */
+  const init = { method, headers, credentials: 'same-origin' };
   if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
+    headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
   const data = await res.json().catch(() => null);
-  if (!res.ok) {
-    const error = new Error(data && data.error ? data.error.message : 'HTTP ' + res.status);
-    error.status = res.status;
-    throw error;
-  }
+  if (!res.ok) throw new Error(data && data.error ? data.error.message : 'HTTP ' + res.status);
   return data;
 }
+
+/** @returns {Promise<{ exams: string[] }>} */
+const getExams = () => api('GET', '/api/exams');
+/** @param {string} id @returns {Promise<ExamView>} */
+const getExam = (id) => api('GET', '/api/exams/' + encodeURIComponent(id));
+/** @param {string} id @returns {Promise<ClientView>} */
+const getClient = (id) => api('GET', '/api/clients/' + encodeURIComponent(id));
+/** @returns {Promise<DeadLetterList>} */
+const getDeadLetters = () => api('GET', '/api/dead-letters?limit=100');
+/** @returns {Promise<TopologyView>} */
+const getTopology = () => api('GET', '/api/topology');
+/** @param {string} path @returns {Promise<{ traces: RequestTrace[] }>} */
+const getTraces = (path) => api('GET', path);
+/**
+ * @param {string} path
+ * @param {unknown} body
+ * @returns {Promise<DeadLetterActionResult>}
+ */
+const postAction = (path, body) => api('POST', path, body);
 
 function readQuery() {
   const q = new URLSearchParams(location.search);
@@ -98,6 +232,10 @@ function writeQuery() {
   history.replaceState(null, '', location.pathname + (search ? '?' + search : '') + location.hash);
 }
 
+/**
+ * @param {string} mode
+ * @param {string} [text]
+ */
 function setLive(mode, text) {
   $('live').setAttribute('data-state', mode);
   $('live-text').textContent = text || mode;
@@ -123,6 +261,11 @@ function connect() {
       setLive('reconnecting', 'reconnecting');
     }
   };
+  /**
+   * @template {keyof FeedEvents} K
+   * @param {K} event
+   * @param {(data: FeedEvents[K]) => void} render
+   */
   const on = (event, render) =>
     source.addEventListener(event, (e) => {
       try {
@@ -150,6 +293,7 @@ function connect() {
   on('client', renderClient);
 }
 
+/** @param {HealthView} h */
 function renderHealth(h) {
   const problems = [];
   if (h.amqp !== 'ready') problems.push('broker connection ' + h.amqp);
@@ -161,6 +305,7 @@ function renderHealth(h) {
     'The admin is degraded: ' + problems.join(', ') + '. What it shows may be stale.';
 }
 
+/** @param {ClusterView} view */
 function renderCluster(view) {
   const rows = view.servers.map((s) => {
     const shown = s.clients.slice(0, 60);
@@ -192,7 +337,7 @@ function renderCluster(view) {
       ]),
     ]);
   });
-  fill(document.querySelector('#servers tbody'), rows);
+  fill($$('#servers tbody'), rows);
   $('servers-empty').hidden = rows.length > 0;
 
   const managers = view.stateManagers.map((m) =>
@@ -202,7 +347,7 @@ function renderCluster(view) {
       el('td', {}, [timeEl(m.lastHeartbeat)]),
     ]),
   );
-  fill(document.querySelector('#state-managers tbody'), managers);
+  fill($$('#state-managers tbody'), managers);
   $('managers-empty').hidden = managers.length > 0;
 
   const sync = view.syncState;
@@ -213,6 +358,7 @@ function renderCluster(view) {
   ]);
 }
 
+/** @param {QueueStat} q */
 function queueState(q) {
   if (q.state === 'exclusive')
     return el('span', { class: 'muted', text: 'held by ' + q.serverId + ' (exclusive)' });
@@ -222,10 +368,11 @@ function queueState(q) {
   return pill('ok', 'ok');
 }
 
+/** @param {QueueSample} sample */
 function renderQueues(sample) {
   const kinds = { status: 'status', 'dead-letter': 'dead letters', server: 'server ' };
   const rows = sample.queues.map((q) => {
-    const alert = q.kind === 'dead-letter' && q.messages > 0;
+    const alert = q.kind === 'dead-letter' && (q.messages ?? 0) > 0;
     return el('tr', { 'data-queue': q.name, class: alert ? 'warn' : '' }, [
       el('td', { class: 'mono', text: q.name }),
       el('td', { text: q.kind === 'server' ? 'server ' + q.serverId : kinds[q.kind] }),
@@ -237,7 +384,7 @@ function renderQueues(sample) {
       el('td', {}, [queueState(q)]),
     ]);
   });
-  fill(document.querySelector('#queue-table tbody'), rows);
+  fill($$('#queue-table tbody'), rows);
   fill($('queues-at'), ['sampled ', timeEl(sample.at)]);
   $('rates-note').textContent = sample.rates.note;
   const dlq = sample.queues.find((q) => q.kind === 'dead-letter');
@@ -247,6 +394,10 @@ function renderQueues(sample) {
     loadDeadLetters();
   }
 }
+/**
+ * @param {string} text
+ * @param {boolean} isError
+ */
 function flash(text, isError) {
   const node = $('dl-flash');
   node.hidden = false;
@@ -254,6 +405,10 @@ function flash(text, isError) {
   node.textContent = text;
 }
 
+/**
+ * @param {string} body
+ * @param {'utf8' | 'base64'} encoding
+ */
 function pretty(body, encoding) {
   if (encoding !== 'utf8') return '(base64) ' + body;
   try {
@@ -263,15 +418,17 @@ function pretty(body, encoding) {
   }
 }
 
+/** @type {Promise<void> | null} */
 let loadingDeadLetters = null;
 async function loadDeadLetters() {
   if (loadingDeadLetters) return loadingDeadLetters;
-  loadingDeadLetters = api('GET', '/api/dead-letters?limit=100')
-    .then(renderDeadLetters, (err) => flash('Cannot list dead letters: ' + err.message, true))
+  loadingDeadLetters = getDeadLetters()
+    .then(renderDeadLetters, (err) => flash('Cannot list dead letters: ' + messageOf(err), true))
     .finally(() => (loadingDeadLetters = null));
   return loadingDeadLetters;
 }
 
+/** @param {DeadLetterList} list */
 function renderDeadLetters(list) {
   const count = $('dl-count');
   count.textContent = String(list.depth);
@@ -319,16 +476,20 @@ function renderDeadLetters(list) {
       ]),
     ]),
   );
-  fill(document.querySelector('#dl-table tbody'), rows);
+  fill($$('#dl-table tbody'), rows);
   $('dl-table').hidden = rows.length === 0;
   $('dl-empty').hidden = rows.length > 0;
-  $('dl-replay-all').disabled = list.depth === 0;
-  $('dl-discard-all').disabled = list.depth === 0;
+  button('dl-replay-all').disabled = list.depth === 0;
+  button('dl-discard-all').disabled = list.depth === 0;
   const note = $('dl-note');
   note.hidden = !list.truncated;
   note.textContent = 'Showing the oldest ' + list.messages.length + ' of ' + list.depth + '.';
 }
 
+/**
+ * @param {'replay' | 'discard'} action
+ * @param {string} [id] one dead letter; all of them when absent
+ */
 async function act(action, id) {
   const what = id ? 'this dead letter' : 'all dead letters';
   if (
@@ -339,7 +500,7 @@ async function act(action, id) {
   if (action === 'replay' && !id && !confirm('Replay all dead letters to status_queue?')) return;
   try {
     const path = '/api/dead-letters/' + (id ? id + '/' : '') + action;
-    const result = await api('POST', path, id ? undefined : { all: true });
+    const result = await postAction(path, id ? undefined : { all: true });
     const verb = action === 'replay' ? 'Replayed' : 'Discarded';
     const parts = [
       verb +
@@ -351,28 +512,28 @@ async function act(action, id) {
     ];
     if (result.missing.length) parts.push(result.missing.length + ' no longer in the queue.');
     if (result.failed.length)
-      parts.push(result.failed.length + ' failed: ' + result.failed[0].error);
+      parts.push(result.failed.length + ' failed: ' + (result.failed[0]?.error ?? ''));
     flash(parts.join(' '), result.failed.length > 0 || result.done.length === 0);
   } catch (err) {
-    flash(action + ' failed: ' + err.message, true);
+    flash(action + ' failed: ' + messageOf(err), true);
   }
   loadDeadLetters();
 }
 
+/** @param {string} id */
 function showExam(id) {
   state.exam = id;
-  $('exam-input').value = id;
+  input('exam-input').value = id;
   writeQuery();
   connect();
-  api('GET', '/api/exams/' + encodeURIComponent(id)).then(renderExam, (err) =>
-    renderExam({ examId: id, error: err.message }),
-  );
+  getExam(id).then(renderExam, (err) => renderExam({ examId: id, error: messageOf(err) }));
 }
 
+/** @param {ExamResult} view */
 function renderExam(view) {
   if (view.examId !== state.exam) return;
   const table = $('exam-table');
-  if (view.error) {
+  if ('error' in view) {
     fill($('exam-summary'), [el('span', { class: 'error-text', text: view.error })]);
     table.hidden = true;
     $('exam-supervisors').textContent = '';
@@ -393,7 +554,7 @@ function renderExam(view) {
       .map((k) => pill((k === 'NONE' ? 'no status' : k) + ' ' + s.byStatus[k], '', k)),
   ]);
   fill(
-    document.querySelector('#exam-table tbody'),
+    $$('#exam-table tbody'),
     view.examinees.map((e) =>
       el('tr', { 'data-client': e.clientId }, [
         el('td', {}, [
@@ -430,27 +591,28 @@ function renderExam(view) {
     : 'No supervisor has joined this exam.';
 }
 
+/** @param {string} id */
 function showClient(id) {
   state.client = id;
-  $('client-input').value = id;
+  input('client-input').value = id;
   writeQuery();
   connect();
-  api('GET', '/api/clients/' + encodeURIComponent(id)).then(renderClient, (err) =>
-    renderClient({ clientId: id, error: err.message }),
-  );
+  getClient(id).then(renderClient, (err) => renderClient({ clientId: id, error: messageOf(err) }));
   $('clients').scrollIntoView({ behavior: 'smooth', block: 'nearest' });
 }
 
+/** @param {ClientResult} c */
 function renderClient(c) {
   if (c.clientId !== state.client) return;
   const view = $('client-view');
   view.className = '';
-  if (c.error) {
+  if ('error' in c) {
     fill(view, [el('span', { class: 'error-text', text: c.error })]);
     return;
   }
   const r = c.route;
   const st = c.status;
+  /** @type {[string, Child][]} */
   const pairs = [
     ['Client', el('strong', { class: 'mono', text: c.clientId })],
     [
@@ -493,19 +655,24 @@ function renderClient(c) {
   ]);
 }
 
+/**
+ * @param {string} requestId
+ * @param {string} supervisorId
+ */
 async function traceRequest(requestId, supervisorId) {
   const view = $('trace-view');
   view.className = '';
   fill(view, [el('span', { class: 'muted', text: 'Tracing ' + requestId + '\u2026' })]);
   try {
     const q = supervisorId ? '?supervisorId=' + encodeURIComponent(supervisorId) : '';
-    const result = await api('GET', '/api/requests/' + encodeURIComponent(requestId) + q);
+    const result = await getTraces('/api/requests/' + encodeURIComponent(requestId) + q);
     fill(view, result.traces.map(renderTrace));
   } catch (err) {
-    fill(view, [el('span', { class: 'error-text', text: err.message })]);
+    fill(view, [el('span', { class: 'error-text', text: messageOf(err) })]);
   }
 }
 
+/** @param {RequestTrace} t */
 function renderTrace(t) {
   const c = t.change;
   const target = c
@@ -513,6 +680,7 @@ function renderTrace(t) {
       ? 'examinee ' + c.targetExamineeId
       : 'all of exam ' + c.examId
     : '?';
+  /** @param {string[]} ids */
   const seqs = (ids) =>
     ids
       .map((id) => {
@@ -560,6 +728,7 @@ function renderTrace(t) {
   ]);
 }
 
+/** @param {EntityRow['file']} f */
 function describeFile(f) {
   const parts = [];
   if (f.type) parts.push(f.type);
@@ -574,7 +743,7 @@ async function loadTopology() {
   const label = $('topology-state');
   fill(label, ['checking\u2026']);
   try {
-    const v = await api('GET', '/api/topology');
+    const v = await getTopology();
     fill(label, [
       v.ok
         ? pill('matches the file', 'ok')
@@ -586,7 +755,7 @@ async function loadTopology() {
       timeEl(v.checkedAt),
     ]);
     fill(
-      document.querySelector('#topology-table tbody'),
+      $$('#topology-table tbody'),
       v.entities.map((e) =>
         el('tr', { class: e.live === 'match' ? '' : 'drift', 'data-entity': e.name }, [
           el('td', { text: e.entity }),
@@ -613,7 +782,7 @@ async function loadTopology() {
       ),
     );
     fill(
-      document.querySelector('#binding-table tbody'),
+      $$('#binding-table tbody'),
       v.bindings.map((b) =>
         el('tr', { class: b.live === 'missing' || b.live === 'unexpected' ? 'drift' : '' }, [
           el('td', { class: 'mono', text: b.exchange + ' \u2192 ' + b.queue }),
@@ -638,7 +807,7 @@ async function loadTopology() {
     if (!v.bindingsChecked) notes.push('Bindings not checked: ' + v.bindingsReason + '.');
     $('topology-note').textContent = notes.join(' ');
   } catch (err) {
-    fill(label, [el('span', { class: 'error-text', text: 'check failed: ' + err.message })]);
+    fill(label, [el('span', { class: 'error-text', text: 'check failed: ' + messageOf(err) })]);
   }
 }
 
@@ -646,18 +815,18 @@ function init() {
   readQuery();
   $('exam-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const id = $('exam-input').value.trim();
+    const id = input('exam-input').value.trim();
     if (id) showExam(id);
   });
   $('client-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const id = $('client-input').value.trim();
+    const id = input('client-input').value.trim();
     if (id) showClient(id);
   });
   $('trace-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const id = $('trace-input').value.trim();
-    if (id) traceRequest(id, $('trace-supervisor').value.trim());
+    const id = input('trace-input').value.trim();
+    if (id) traceRequest(id, input('trace-supervisor').value.trim());
   });
   $('dl-refresh').addEventListener('click', () => loadDeadLetters());
   $('dl-replay-all').addEventListener('click', () => act('replay'));
@@ -669,13 +838,14 @@ function init() {
   loadTopology();
   if (state.exam) showExam(state.exam);
   if (state.client) showClient(state.client);
-  api('GET', '/api/exams').then(
+  getExams().then(
     (list) => {
       fill(
         $('exam-list'),
         list.exams.map((id) => el('option', { value: id })),
       );
-      if (!state.exam && list.exams.length > 0) showExam(list.exams[0]);
+      const first = list.exams[0];
+      if (!state.exam && first !== undefined) showExam(first);
     },
     () => undefined,
   );

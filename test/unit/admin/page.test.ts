@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { PAGE_ASSETS } from '../../../src/admin/page/index.js';
+import { idsDeclaredIn, idsUsedBy } from './page-ids.js';
 
 describe('admin/page', () => {
   describe('PAGE_ASSETS', () => {
@@ -22,8 +23,8 @@ describe('admin/page', () => {
         (PAGE_ASSETS['/assets/admin.js']?.body ?? '') +
         (PAGE_ASSETS['/assets/charts.js']?.body ?? '');
       const html = PAGE_ASSETS['/']?.body ?? '';
-      const ids = [...script.matchAll(/(?:\$|getElementById)\('([\w-]+)'\)/g)].map((m) => m[1]);
-      const declared = new Set([...html.matchAll(/\sid="([\w-]+)"/g)].map((m) => m[1]));
+      const ids = idsUsedBy(script);
+      const declared = idsDeclaredIn(html);
       expect(ids.length).to.be.above(20);
       expect(ids.filter((id) => !declared.has(id))).to.deep.equal([]);
     });

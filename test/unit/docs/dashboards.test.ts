@@ -83,7 +83,7 @@ describe('docs/grafana', () => {
       expect(used.filter((name) => !exposed.has(name))).to.deep.equal([]);
     });
 
-    it('has throughput, latency, queue, connection, reconnect and dead-letter panels', () => {
+    it('has throughput, processing, latency, ack time, queue, connection, reconnect and dead-letter panels', () => {
       const dashboard = Dashboard.parse(
         JSON.parse(readFileSync(new URL('exam-relay-dashboard.json', DOCS), 'utf8')),
       );
@@ -92,6 +92,7 @@ describe('docs/grafana', () => {
         'exam_relay_status_changes_total',
         'exam_relay_state_manager_handle_seconds_bucket',
         'exam_relay_status_change_latency_seconds_bucket',
+        'exam_relay_ack_seconds_bucket',
         'exam_relay_admin_queue_messages',
         'exam_relay_connections',
         'exam_relay_reconnects_total',
