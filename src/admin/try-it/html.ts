@@ -45,6 +45,16 @@ ${identities.map(link).join('\n')}
 `;
 }
 
+/** Both pages end with their event log. */
+const eventsAndEnd = `<section class="card">
+  <h2>Events</h2>
+  <ol id="log" class="log"></ol>
+</section>
+</main>
+</body>
+</html>
+`;
+
 export function supervisorHtml(): string {
   return `${head('exam-relay: supervisor', 'supervisor.js')}
 <body>
@@ -64,14 +74,7 @@ ${topBar}
     <tbody></tbody>
   </table>
 </section>
-<section class="card">
-  <h2>Events</h2>
-  <ol id="log" class="log"></ol>
-</section>
-</main>
-</body>
-</html>
-`;
+${eventsAndEnd}`;
 }
 
 export function examineeHtml(): string {
@@ -89,12 +92,5 @@ ${topBar}
     <dt>Server</dt><dd id="server">&mdash;</dd>
   </dl>
 </section>
-<section class="card">
-  <h2>Events</h2>
-  <ol id="log" class="log"></ol>
-</section>
-</main>
-</body>
-</html>
-`;
+${eventsAndEnd}`;
 }
