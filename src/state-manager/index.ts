@@ -39,7 +39,9 @@ export interface StateManagerConfig {
   prefetch: number;
   /** Seconds request ids and history are kept. */
   retentionSeconds: number;
+  /** Frames kept per examinee, and per exam stream (a supervisor's), for replay. */
   historyMax: number;
+  examHistoryMax: number;
   confirmTimeoutMs: number;
   /** How often to sweep for silent servers and broadcast sync_state. */
   heartbeatIntervalMs: number;
@@ -74,6 +76,7 @@ export function createStateManager(
   const store = new StateStore(deps.redis, deps.keys, {
     retentionSeconds: config.retentionSeconds,
     historyMax: config.historyMax,
+    examHistoryMax: config.examHistoryMax,
   });
   const abort = new AbortController();
   const inFlight = new Set<Promise<void>>();
