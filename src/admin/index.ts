@@ -17,6 +17,7 @@ import { ClusterSource } from './cluster.js';
 import { QueueSampler } from './queues.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { LiveFeed } from './live-feed.js';
+import { ManagementClient } from '../shared/management-api.js';
 import { ManagementApi } from './management-api.js';
 import { subscribeSyncState } from './sync-state.js';
 import { readTopology, type TopologyView } from './topology-view.js';
@@ -85,7 +86,9 @@ export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
   const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 5000;
   const vhost = config.vhost ?? '/';
   const management =
-    config.managementUrl !== undefined ? new ManagementApi(config.managementUrl, vhost) : undefined;
+    config.managementUrl !== undefined
+      ? new ManagementApi(new ManagementClient(config.managementUrl), vhost)
+      : undefined;
 
   const cluster = new ClusterSource(deps, Math.max(3000, 3 * heartbeatIntervalMs));
   const publisher = new ManagedChannel({

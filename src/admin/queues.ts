@@ -141,7 +141,7 @@ export class QueueSampler extends EventEmitter<{ sample: [QueueSample] }> {
       : {
           source: 'samples',
           note: this.deps.management
-            ? `message rates n/a: management API ${this.managementReason}; showing the change of depth per second between samples ${interval} apart`
+            ? `message rates n/a: ${this.managementReason}; showing the change of depth per second between samples ${interval} apart`
             : `message rates n/a: no management API configured; showing the change of depth per second between samples ${interval} apart`,
         };
     this.last = { at: new Date(now).toISOString(), queues, rates };
