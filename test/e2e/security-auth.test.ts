@@ -10,14 +10,8 @@ import { rawRedis } from '../helpers/env.js';
 import { TEST_SECRET, freePort, runCommand } from '../helpers/processes.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 import { hostileTokens } from '../unit/protocol/hostile-tokens.js';
-import {
-  routed,
-  settledSnapshot,
-  sleep,
-  snapshot,
-  waitUntil,
-  type Snapshot,
-} from './security-support.js';
+import { routed, settledSnapshot, sleep, snapshot, type Snapshot } from './security-support.js';
+import { eventually } from '../helpers/eventually.js';
 
 type Role = 'supervisor' | 'examinee';
 
@@ -147,7 +141,7 @@ describe('security: authentication and authorization', function () {
       const before = await settledSnapshot(redis, ns());
       // Stop reading: the close frame stays unread and unanswered, as a hostile client would.
       supervisor.ws.pause();
-      await waitUntil(() => Date.now() > exp * 1000 + 300, 'the token to expire', 5000);
+      await eventually(() => Date.now() > exp * 1000 + 300, 'the token to expire', 5000);
       for (let i = 0; i < 10; i++) {
         supervisor.send({
           type: 'status_change',

@@ -21,7 +21,8 @@ import {
   validStatusQueueMessage,
   withUnknownKey,
 } from '../unit/protocol/arbitraries.js';
-import { routed, settledSnapshot, snapshot, waitUntil } from '../e2e/security-support.js';
+import { routed, settledSnapshot, snapshot } from '../e2e/security-support.js';
+import { eventually } from '../helpers/eventually.js';
 
 interface Hostile {
   kind: 'unsigned' | 'forged signature' | 'signed but invalid';
@@ -133,7 +134,7 @@ describe('state-manager bus input', function () {
       }
       await channel.waitForConfirms();
 
-      await waitUntil(
+      await eventually(
         async () =>
           (await channel.checkQueue(names.deadLetterQueue)).messageCount >= hostile.length,
         `${hostile.length} dead letters (seed ${seed})`,

@@ -4,7 +4,8 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { createServerMetrics } from '../../../src/server/metrics.js';
 import { TokenBucket } from '../../../src/server/rate-limit.js';
 import { Session } from '../../../src/server/session.js';
-import { FakeSocket, LogSink, type SentFrame } from './fake-socket.js';
+import { LogSink } from '../../helpers/log-sink.js';
+import { FakeSocket, type SentFrame } from './fake-socket.js';
 
 function session(options: { burst?: number; perSecond?: number; maxViolations?: number } = {}) {
   const socket = new FakeSocket();
