@@ -11,7 +11,7 @@ import {
   type StatusQueueMessage,
 } from '../protocol/index.js';
 import { UnavailableError } from '../shared/errors.js';
-import type { SocketServerConfig } from './index.js';
+import type { SocketServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import { Session, type SessionRegistry } from './session.js';
 import type { History, WelcomeState } from './history.js';

@@ -13,7 +13,7 @@ import type { Identity, Snapshot } from '../../../src/protocol/index.js';
 import { createServerMetrics } from '../../../src/server/metrics.js';
 import { SessionRegistry, type Session } from '../../../src/server/session.js';
 import { handleSocket, type SocketContext } from '../../../src/server/socket.js';
-import type { SocketServerConfig } from '../../../src/server/index.js';
+import type { SocketServerConfig } from '../../../src/server/config.js';
 
 export const SECRET = 'unit-secret-0123456789abcdef0123456789abcdef';
 
