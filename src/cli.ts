@@ -5,7 +5,7 @@ import { ConfigError, RelayError } from './shared/errors.js';
 import { createLogger, logFormatFor, type Logger } from './shared/logger.js';
 import { installShutdown, type Closable } from './shared/lifecycle.js';
 import { ServerId, parseTtl, Role, signToken } from './protocol/index.js';
-import { runTopologyCommand } from './topology/command.js';
+import { runTopologyCommand } from './topology/index.js';
 import { runServer } from './server/main.js';
 import { runStateManager } from './state-manager/main.js';
 import { runAdmin } from './admin/main.js';

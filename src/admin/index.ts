@@ -9,7 +9,7 @@ import { once } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import { createAuthenticator } from './auth.js';
 import { createAdminHttp } from './http.js';
 import { apiRoutes } from './api.js';

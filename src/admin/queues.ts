@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import type { ManagementApi, QueueFetch } from './management-api.js';
 import type { AdminMetrics } from './metrics.js';
 

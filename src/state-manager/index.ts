@@ -9,7 +9,7 @@ import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once } from '../shared/lifecycle.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { isTransientRedisError } from '../shared/redis/errors.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import { StatusQueueMessage, parseJson } from '../protocol/index.js';
 import { RelayError } from '../shared/errors.js';
 import { Clock } from './clock.js';
