@@ -58,7 +58,7 @@ describe('server/session', () => {
   });
 
   describe('#allow', () => {
-    it('allows the burst, answers RATE_LIMITED, and closes with 4429 on the Nth refusal in a row', () => {
+    it('allows the burst, answers RATE_LIMITED, and closes with 4429 on the Nth refusal within the 10 s abuse window', () => {
       const { s, socket } = session({ burst: 3, maxViolations: 4 });
       const verdicts = Array.from({ length: 10 }, () => s.allow('r'));
       expect(verdicts).to.deep.equal([
@@ -101,6 +101,30 @@ describe('server/session', () => {
         verdicts.push(s.allow('r'));
       }
       expect(verdicts).to.deep.equal([true, false, true, false, true, false, true, false]);
+      expect(socket.closeCode).to.equal(4429);
+    });
+
+    it('counts refusals over the 10 s window: N of them spread over longer do not close', () => {
+      let now = 0;
+      const socket = new FakeSocket();
+      const s = new Session(
+        socket.ws,
+        { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
+        createLogger({ service: 'unit' }, new LogSink()),
+        createServerMetrics(),
+        // One token, refilled too slowly to matter: every later frame is refused.
+        new TokenBucket(0.0001, 1, () => now),
+        4,
+      );
+      expect(s.allow('r')).to.equal(true);
+      // Three refusals in the first window, three in the next: never four within 10 s.
+      for (const at of [0, 4000, 8000, 12_000, 16_000, 20_000]) {
+        now = at;
+        expect(s.allow('r'), `at ${at} ms`).to.equal(false);
+      }
+      expect(socket.closeCode).to.equal(undefined);
+      now = 21_000; // the fourth refusal within the window that began at 12 s
+      s.allow('r');
       expect(socket.closeCode).to.equal(4429);
     });
   });

@@ -306,7 +306,8 @@ describe('server/socket', () => {
         .filter((f) => f.type === 'error')
         .map((f) => f.code);
       expect(codes.slice(0, 5)).to.deep.equal(Array(5).fill('INVALID_MESSAGE'));
-      // max(10, burst) refusals in a row close the socket; the last one is the close itself.
+      // max(10, burst) refusals within the 10 s abuse window close the socket; the last one is the
+      // close itself.
       expect(codes.slice(5)).to.deep.equal(Array(9).fill('RATE_LIMITED'));
       await closed(socket);
       expect(socket.closeCode).to.equal(4429);
