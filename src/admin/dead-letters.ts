@@ -257,7 +257,7 @@ export class DeadLetterQueue {
       }
       this.log.warn({ expected }, 'dead letters not yet visible again after 3 s');
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cannot check the dead-letter queue depth');
+      this.log.warn({ err }, 'cannot check the dead-letter queue depth');
     } finally {
       await channel.close().catch(() => undefined);
     }

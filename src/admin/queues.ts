@@ -73,9 +73,7 @@ export class QueueSampler extends EventEmitter<{ sample: [QueueSample] }> {
   start(): void {
     const tick = () => {
       this.sample()
-        .catch((err: unknown) =>
-          this.deps.logger.warn({ err: (err as Error).message }, 'queue sample failed'),
-        )
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'queue sample failed'))
         .finally(() => {
           if (this.timer !== undefined) this.timer = setTimeout(tick, this.intervalMs);
         });

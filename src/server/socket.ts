@@ -57,7 +57,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
   }
 
-  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+  ws.on('error', (err) => log.debug({ err }, 'socket error'));
   ws.on('close', () => {
     clearTimeout(helloTimer);
     clearTimeout(expiryTimer);
