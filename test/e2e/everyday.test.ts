@@ -58,7 +58,7 @@ describe('everyday situations (e2e)', function () {
     );
     await eventually(async () => (await servers('S002')).length === 1, 'S002 registered', 15_000);
 
-    tabA.send({ type: 'status_change', id: 'two-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+    tabA.change('two-1', { examId: 'EXAM1', status: 'STARTED' });
     const [a, b, other] = await Promise.all([
       tabA.next(isChange('two-1')),
       tabB.next(isChange('two-1')),
@@ -74,11 +74,7 @@ describe('everyday situations (e2e)', function () {
     await eventually(async () => (await servers('S001')).length === 1, 'one tab left', 15_000);
     expect(await servers('S001')).to.deep.equal(['serverB']);
     expect(await redis.hget(key('client:S001:route'), 'serverId')).to.equal('serverB');
-    s2.send({
-      type: 'status_change',
-      id: 'two-2',
-      data: { targetExamineeId: 'E001', status: 'PAUSED' },
-    });
+    s2.change('two-2', { targetExamineeId: 'E001', status: 'PAUSED' });
     const later = await tabB.next(isChange('two-2'));
     expect(later.seq).to.equal(Number(a.seq) + 1);
 
@@ -119,13 +115,9 @@ describe('everyday situations (e2e)', function () {
     const s1 = await login('serverB', 'S001', 'supervisor');
     await eventually(async () => (await servers('E001')).length === 1, 'E001 registered', 15_000);
     await eventually(async () => (await servers('S001')).length === 1, 'S001 registered', 15_000);
-    s1.send({ type: 'status_change', id: 'late-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+    s1.change('late-1', { examId: 'EXAM1', status: 'STARTED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'late-1');
-    s1.send({
-      type: 'status_change',
-      id: 'late-2',
-      data: { targetExamineeId: 'E001', status: 'PAUSED' },
-    });
+    s1.change('late-2', { targetExamineeId: 'E001', status: 'PAUSED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'late-2');
 
     const e2 = await login('serverB', 'E002', 'examinee');
@@ -163,11 +155,7 @@ describe('everyday situations (e2e)', function () {
     await eventually(async () => (await servers('E001')).length === 1, 'E001 registered', 15_000);
     await eventually(async () => (await servers('S001')).length === 1, 'S001 registered', 15_000);
     for (let i = 1; i <= 3; i++) {
-      s1.send({
-        type: 'status_change',
-        id: `before-${i}`,
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      s1.change(`before-${i}`, { targetExamineeId: 'E001', status: 'STARTED' });
       await s1.next((f) => f.type === 'ack' && f.id === `before-${i}`);
     }
     await e1.next(isChange('before-3'));
@@ -181,11 +169,7 @@ describe('everyday situations (e2e)', function () {
     await eventually(async () => (await servers('S001')).length === 1, 'S001 restored', 15_000);
     expect(await redis.sismember(key('exam:EXAM1:examinees'), 'E001')).to.equal(1);
 
-    s1.send({
-      type: 'status_change',
-      id: 'after-1',
-      data: { targetExamineeId: 'E001', status: 'ENDED' },
-    });
+    s1.change('after-1', { targetExamineeId: 'E001', status: 'ENDED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'after-1');
     const change = await e1.next(isChange('after-1'));
     expect(change.data).to.include({ status: 'ENDED' });

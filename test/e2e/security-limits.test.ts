@@ -195,11 +195,7 @@ describe('security: limits', function () {
       // At least 20 changes, and on until the flood has sent 10,000 frames.
       for (let i = 0; (i < 20 || floodFrames < 10_000) && i < 200; i++) {
         const sentAt = Date.now();
-        supervisor.send({
-          type: 'status_change',
-          id: `legit-${i}`,
-          data: { targetExamineeId: 'E001', status: statuses[i % 3] },
-        });
+        supervisor.change(`legit-${i}`, { targetExamineeId: 'E001', status: statuses[i % 3] });
         await supervisor.next((f) => f.type === 'ack' && f.id === `legit-${i}`, 5000);
         latencies.push(Date.now() - sentAt);
         await sleep(40);

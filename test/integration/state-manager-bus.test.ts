@@ -175,11 +175,7 @@ describe('state-manager bus input', function () {
       expect(await snapshot(redis, cluster.namespace)).to.deep.equal(before);
       expect(examinee.of('status_change')).to.deep.equal([]);
 
-      supervisor.send({
-        type: 'status_change',
-        id: 'after-hostile',
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      supervisor.change('after-hostile', { targetExamineeId: 'E001', status: 'STARTED' });
       await supervisor.next((f) => f.type === 'ack' && f.id === 'after-hostile');
       await examinee.next((f) => f.type === 'status_change' && f.id === 'after-hostile');
       expect(await redis.hget(`${cluster.namespace}:examinee:E001:status`, 'status')).to.equal(

@@ -240,11 +240,7 @@ describe('faults in everyday situations', function () {
       expect(
         (back.frames.find((f) => f.type === 'welcome')?.data as { serverId: string }).serverId,
       ).to.equal('serverA');
-      supervisor.send({
-        type: 'status_change',
-        id: 'back-1',
-        data: { targetExamineeId: 'E002', status: 'STARTED' },
-      });
+      supervisor.change('back-1', { targetExamineeId: 'E002', status: 'STARTED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'back-1');
       expect(ack.data).to.deep.include({ delivered: ['E002'], pending: [] });
       await back.next((f) => f.type === 'status_change' && f.id === 'back-1');
@@ -500,11 +496,7 @@ describe('faults in everyday situations', function () {
       await expectEveryChangeOnce('queue deleted: examinee', () => examinee.frames, stream);
       await expectEveryChangeOnce('queue deleted: supervisor', () => supervisor.frames, stream);
 
-      supervisor.send({
-        type: 'status_change',
-        id: 'after-delete',
-        data: { targetExamineeId: 'E001', status: 'ENDED' },
-      });
+      supervisor.change('after-delete', { targetExamineeId: 'E001', status: 'ENDED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'after-delete');
       expect(ack.data).to.deep.include({ delivered: ['E001'], pending: [] });
       const change = await examinee.next(

@@ -101,11 +101,7 @@ describe('server lifecycle and poison messages', function () {
         );
         expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(503);
         // Routed now, this lands in the old, locked queue and dies with it.
-        supervisor.send({
-          type: 'status_change',
-          id: 'locked-1',
-          data: { targetExamineeId: 'E001', status: 'PAUSED' },
-        });
+        supervisor.change('locked-1', { targetExamineeId: 'E001', status: 'PAUSED' });
         await supervisor.next((f) => f.type === 'ack' && f.id === 'locked-1');
         await old?.process.stop('SIGKILL');
         await examinee.closed;
@@ -194,11 +190,7 @@ describe('server lifecycle and poison messages', function () {
       await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       await publishRaw(Buffer.from('{"type":"route_message"'), true);
       await publishRaw(Buffer.from(JSON.stringify({ type: 'sync_state', data: {} })), false);
-      s1.send({
-        type: 'status_change',
-        id: 'after-poison',
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      s1.change('after-poison', { targetExamineeId: 'E001', status: 'STARTED' });
       await s1.next((f) => f.type === 'ack' && f.id === 'after-poison');
       await e1.next((f) => f.type === 'status_change' && f.id === 'after-poison');
       const dead = await deadLetters(2);
@@ -216,16 +208,8 @@ describe('server lifecycle and poison messages', function () {
       await eventually(routedTo('E010', 'serverA'), 'route', 20_000);
       // Someone wrote the wrong type under the examinee's status key: applying fails each time.
       await redis.set(key('examinee:E009:status'), 'corrupt');
-      s1.send({
-        type: 'status_change',
-        id: 'poison-1',
-        data: { targetExamineeId: 'E009', status: 'ENDED' },
-      });
-      s1.send({
-        type: 'status_change',
-        id: 'healthy-1',
-        data: { targetExamineeId: 'E010', status: 'PAUSED' },
-      });
+      s1.change('poison-1', { targetExamineeId: 'E009', status: 'ENDED' });
+      s1.change('healthy-1', { targetExamineeId: 'E010', status: 'PAUSED' });
       await s1.next((f) => f.type === 'ack' && f.id === 'healthy-1');
       await e10.next((f) => f.type === 'status_change' && f.id === 'healthy-1');
       const [dead] = await deadLetters(1);

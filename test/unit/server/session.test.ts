@@ -7,7 +7,15 @@ import { Session } from '../../../src/server/session.js';
 import { LogSink } from '../../helpers/log-sink.js';
 import { FakeSocket, type SentFrame } from './fake-socket.js';
 
-function session(options: { burst?: number; perSecond?: number; maxViolations?: number } = {}) {
+/** A session whose rate limit runs on `clock` (ms), fixed at 0 unless given. */
+function session(
+  options: {
+    burst?: number;
+    perSecond?: number;
+    maxViolations?: number;
+    clock?: () => number;
+  } = {},
+) {
   const socket = new FakeSocket();
   const logs = new LogSink();
   const s = new Session(
@@ -15,7 +23,7 @@ function session(options: { burst?: number; perSecond?: number; maxViolations?: 
     { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
     createLogger({ service: 'unit' }, logs),
     createServerMetrics(),
-    new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, () => 0),
+    new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, options.clock ?? (() => 0)),
     options.maxViolations ?? 10,
   );
   return { s, socket, logs };
@@ -87,15 +95,12 @@ describe('server/session', () => {
 
     it('closes a client that keeps sending at twice the rate, though no two refusals are in a row', () => {
       let now = 0;
-      const socket = new FakeSocket();
-      const s = new Session(
-        socket.ws,
-        { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
-        createLogger({ service: 'unit' }, new LogSink()),
-        createServerMetrics(),
-        new TokenBucket(10, 1, () => now),
-        4,
-      );
+      const { s, socket } = session({
+        perSecond: 10,
+        burst: 1,
+        maxViolations: 4,
+        clock: () => now,
+      });
       const verdicts: boolean[] = [];
       for (let i = 0; i < 10 && socket.closeCode === undefined; i++, now += 50) {
         verdicts.push(s.allow('r'));
@@ -106,16 +111,9 @@ describe('server/session', () => {
 
     it('counts refusals over the 10 s window: N of them spread over longer do not close', () => {
       let now = 0;
-      const socket = new FakeSocket();
-      const s = new Session(
-        socket.ws,
-        { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
-        createLogger({ service: 'unit' }, new LogSink()),
-        createServerMetrics(),
-        // One token, refilled too slowly to matter: every later frame is refused.
-        new TokenBucket(0.0001, 1, () => now),
-        4,
-      );
+      // One token, refilled too slowly to matter: every later frame is refused.
+      const clock = () => now;
+      const { s, socket } = session({ perSecond: 0.0001, burst: 1, maxViolations: 4, clock });
       expect(s.allow('r')).to.equal(true);
       // Three refusals in the first window, three in the next: never four within 10 s.
       for (const at of [0, 4000, 8000, 12_000, 16_000, 20_000]) {
