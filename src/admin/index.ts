@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
 import { UnavailableError } from '../shared/errors.js';
-import { once } from '../shared/lifecycle.js';
+import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
@@ -64,13 +64,10 @@ export interface AdminConfig {
   tryIt?: TryItOptions;
 }
 
-export interface Admin {
+export interface Admin extends RoleLifecycle {
   readonly metrics: AdminMetrics;
   /** The bound port (useful with port 0). */
   port(): number;
-  ready(): boolean;
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
-import { once } from '../shared/lifecycle.js';
+import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { healthHandler } from '../shared/health-http.js';
@@ -41,14 +41,11 @@ export interface SocketServerDeps {
   metrics?: ServerMetrics;
 }
 
-export interface SocketServer {
+export interface SocketServer extends RoleLifecycle {
   readonly metrics: ServerMetrics;
   readonly sessions: SessionRegistry;
   /** The bound port (useful with port 0). */
   port(): number;
-  ready(): boolean;
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
