@@ -177,32 +177,20 @@ describe('admin API', function () {
         .multi()
         .sadd(k.examExaminees('EXAM1'), 'E001', 'E002')
         .sadd(k.examSupervisors('EXAM1'), 'S001')
-        .hset(
-          k.clientRoute('E001'),
-          'serverId',
-          'serverA',
-          'lastConnection',
-          now(),
-          'connId',
-          'c1',
-          'role',
-          'examinee',
-          'examId',
-          'EXAM1',
-        )
-        .hset(
-          k.clientRoute('S001'),
-          'serverId',
-          'serverB',
-          'lastConnection',
-          now(),
-          'connId',
-          'c2',
-          'role',
-          'supervisor',
-          'examId',
-          'EXAM1',
-        )
+        .hset(k.clientRoute('E001'), {
+          serverId: 'serverA',
+          lastConnection: now(),
+          connId: 'c1',
+          role: 'examinee',
+          examId: 'EXAM1',
+        })
+        .hset(k.clientRoute('S001'), {
+          serverId: 'serverB',
+          lastConnection: now(),
+          connId: 'c2',
+          role: 'supervisor',
+          examId: 'EXAM1',
+        })
         .hset(
           k.examineeStatus('E001'),
           'status',

@@ -85,17 +85,12 @@ describe('admin live feed', function () {
     await h.redis
       .multi()
       .sadd(k.examExaminees('EXAM1'), 'E001', 'E002')
-      .hset(
-        k.clientRoute('E001'),
-        'serverId',
-        'serverA',
-        'connId',
-        'c1',
-        'role',
-        'examinee',
-        'examId',
-        'EXAM1',
-      )
+      .hset(k.clientRoute('E001'), {
+        serverId: 'serverA',
+        connId: 'c1',
+        role: 'examinee',
+        examId: 'EXAM1',
+      })
       .exec();
   });
   afterEach(() => {
