@@ -283,75 +283,65 @@ describe('protocol/parse', () => {
     });
   });
 
-  describe('#parseJson(StatusQueueMessage)', () => {
-    it('answers any text with the right verdict: not JSON, too deep, the value, or a path at fault', () => {
-      fc.assert(
-        fc.property(anyFrameText(validStatusQueueMessage, BUS_KEYS), (text) => {
-          expectRightVerdict(StatusQueueMessage, BUS_KEYS, text);
-        }),
-        FUZZ,
-      );
-    });
+  // One suite per direction of the bus: each queue's union, its valid messages, and the
+  // other direction's messages, which it must refuse.
+  const directions: {
+    name: string;
+    schema: z.ZodType;
+    valid: fc.Arbitrary<{ type: string }>;
+    other: string;
+    otherValid: fc.Arbitrary<{ type: string }>;
+  }[] = [
+    {
+      name: 'StatusQueueMessage',
+      schema: StatusQueueMessage,
+      valid: validStatusQueueMessage,
+      other: 'what the state manager routes to servers',
+      otherValid: validServerQueueMessage,
+    },
+    {
+      name: 'ServerQueueMessage',
+      schema: ServerQueueMessage,
+      valid: validServerQueueMessage,
+      other: 'what servers put on status_queue',
+      otherValid: validStatusQueueMessage,
+    },
+  ];
+  for (const { name, schema, valid, other, otherValid } of directions) {
+    describe(`#parseJson(${name})`, () => {
+      it('answers any text with the right verdict: not JSON, too deep, the value, or a path at fault', () => {
+        fc.assert(
+          fc.property(anyFrameText(valid, BUS_KEYS), (text) => {
+            expectRightVerdict(schema, BUS_KEYS, text);
+          }),
+          FUZZ,
+        );
+      });
 
-    it('accepts every valid message and refuses it with an unknown key added', () => {
-      fc.assert(
-        fc.property(validStatusQueueMessage, (message) => {
-          expect(verdict(StatusQueueMessage, JSON.stringify(message)).ok).to.equal(true);
-        }),
-        RUNS,
-      );
-      fc.assert(
-        fc.property(withUnknownKey(validStatusQueueMessage, BUS_KEYS), (text) => {
-          expect(verdict(StatusQueueMessage, text).ok, text).to.equal(false);
-        }),
-        RUNS,
-      );
-    });
+      it('accepts every valid message and refuses it with an unknown key added', () => {
+        fc.assert(
+          fc.property(valid, (message) => {
+            expect(verdict(schema, JSON.stringify(message)).ok).to.equal(true);
+          }),
+          RUNS,
+        );
+        fc.assert(
+          fc.property(withUnknownKey(valid, BUS_KEYS), (text) => {
+            expect(verdict(schema, text).ok, text).to.equal(false);
+          }),
+          RUNS,
+        );
+      });
 
-    it('refuses what the state manager routes to servers (the other direction)', () => {
-      fc.assert(
-        fc.property(validServerQueueMessage, (message) => {
-          fc.pre(message.type === 'route_message');
-          expect(verdict(StatusQueueMessage, JSON.stringify(message)).ok).to.equal(false);
-        }),
-        RUNS,
-      );
+      it(`refuses ${other} (the other direction)`, () => {
+        fc.assert(
+          fc.property(otherValid, (message) => {
+            fc.pre(message.type === 'route_message');
+            expect(verdict(schema, JSON.stringify(message)).ok).to.equal(false);
+          }),
+          RUNS,
+        );
+      });
     });
-  });
-
-  describe('#parseJson(ServerQueueMessage)', () => {
-    it('answers any text with the right verdict: not JSON, too deep, the value, or a path at fault', () => {
-      fc.assert(
-        fc.property(anyFrameText(validServerQueueMessage, BUS_KEYS), (text) => {
-          expectRightVerdict(ServerQueueMessage, BUS_KEYS, text);
-        }),
-        FUZZ,
-      );
-    });
-
-    it('accepts every valid message and refuses it with an unknown key added', () => {
-      fc.assert(
-        fc.property(validServerQueueMessage, (message) => {
-          expect(verdict(ServerQueueMessage, JSON.stringify(message)).ok).to.equal(true);
-        }),
-        RUNS,
-      );
-      fc.assert(
-        fc.property(withUnknownKey(validServerQueueMessage, BUS_KEYS), (text) => {
-          expect(verdict(ServerQueueMessage, text).ok, text).to.equal(false);
-        }),
-        RUNS,
-      );
-    });
-
-    it('refuses what servers put on status_queue (the other direction)', () => {
-      fc.assert(
-        fc.property(validStatusQueueMessage, (message) => {
-          fc.pre(message.type === 'route_message');
-          expect(verdict(ServerQueueMessage, JSON.stringify(message)).ok).to.equal(false);
-        }),
-        RUNS,
-      );
-    });
-  });
+  }
 });
