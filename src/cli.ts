@@ -5,7 +5,7 @@ import { ConfigError, RelayError } from './shared/errors.js';
 import { createLogger, logFormatFor, type Logger } from './shared/logger.js';
 import { installShutdown, type Closable } from './shared/lifecycle.js';
 import { ServerId, parseTtl, Role, signToken } from './protocol/index.js';
-import { runTopologyCommand } from './topology/command.js';
+import { runTopologyCommand, type TopologySubcommand } from './topology/index.js';
 import { runServer } from './server/main.js';
 import { runStateManager } from './state-manager/main.js';
 import { runAdmin } from './admin/main.js';
@@ -41,54 +41,52 @@ export function main(argv: string[]): void {
   );
 }
 
-/** Returns an exit code for commands that finish; undefined for long-running roles. */
-async function run(argv: string[]): Promise<number | undefined> {
+/** One `exam-relay` invocation, as `parseCommand` reads it from the arguments. */
+export type Command =
+  | { command: 'help'; exitCode: 0 | 1 }
+  | { command: 'topology'; action: TopologySubcommand; file?: string }
+  | { command: 'server'; serverId: string; port: number }
+  | { command: 'state-manager' }
+  | { command: 'admin'; port: number }
+  | { command: 'token'; sub: string; role: Role; exam: string; ttlSeconds: number }
+  | { command: 'dev'; ports: DevPorts };
+
+interface DevPorts {
+  admin: number;
+  serverA: number;
+  serverB: number;
+}
+
+/**
+ * The command line (without `exam-relay` itself) as a `Command`. Pure: it reads no environment
+ * and opens nothing. Throws ConfigError, with the usage, for arguments it does not take.
+ */
+export function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    out(USAGE);
-    return command === undefined ? 1 : 0;
+    return { command: 'help', exitCode: command === undefined ? 1 : 0 };
   }
   switch (command) {
     case 'topology': {
-      const [sub, ...args] = rest;
-      if (sub !== 'declare' && sub !== 'verify' && sub !== 'export')
+      const [action, ...args] = rest;
+      if (action !== 'declare' && action !== 'verify' && action !== 'export')
         throw usage('topology declare|verify|export');
       const { values } = parse(args, { file: { type: 'string' } });
-      const config = env();
-      return runTopologyCommand(sub, {
-        file: values.file ?? config.TOPOLOGY_FILE,
-        namespace: config.RELAY_NAMESPACE,
-        amqpUrl: config.AMQP_URL,
-        managementUrl: config.RABBITMQ_MANAGEMENT_URL,
-        logger: logger(config, 'topology'),
-        out,
-        err,
-      });
+      return { command, action, ...(values.file !== undefined ? { file: values.file } : {}) };
     }
     case 'server': {
       const { values } = parse(rest, { id: { type: 'string' }, port: { type: 'string' } });
       const serverId = ServerId.safeParse(values.id);
       if (!serverId.success)
         throw usage('server --id <serverId> --port <port> (id: A-Z a-z 0-9 _ -)');
-      const port = portOf(values.port);
-      const config = env();
-      const log = logger(config, 'server');
-      supervise(await runServer(config, log, { serverId: serverId.data, port }), log);
-      return undefined;
+      return { command, serverId: serverId.data, port: portOf(values.port) };
     }
-    case 'state-manager': {
+    case 'state-manager':
       parse(rest, {});
-      const config = env();
-      const log = logger(config, 'state-manager');
-      supervise(await runStateManager(config, log), log);
-      return undefined;
-    }
+      return { command };
     case 'admin': {
       const { values } = parse(rest, { port: { type: 'string' } });
-      const config = env();
-      const log = logger(config, 'admin');
-      supervise(await runAdmin(config, log, { port: portOf(values.port ?? '8080') }), log);
-      return undefined;
+      return { command, port: portOf(values.port ?? '8080') };
     }
     case 'token': {
       const { values } = parse(rest, {
@@ -98,21 +96,13 @@ async function run(argv: string[]): Promise<number | undefined> {
         ttl: { type: 'string' },
       });
       const role = Role.safeParse(values.role);
-      const ttl = parseTtl(values.ttl ?? '2h');
+      const ttlSeconds = parseTtl(values.ttl ?? '2h');
       if (!values.sub || !values.exam || !role.success) {
         throw usage('token --sub <clientId> --role supervisor|examinee --exam <examId> [--ttl 2h]');
       }
-      if (ttl === undefined) throw new ConfigError('--ttl must look like 90s, 30m, 2h or 7d');
-      const config = env();
-      if (!config.AUTH_SECRET) throw new ConfigError('AUTH_SECRET is required to sign tokens');
-      out(
-        await signToken(
-          config.AUTH_SECRET,
-          { clientId: values.sub, role: role.data, examId: values.exam },
-          ttl,
-        ),
-      );
-      return 0;
+      if (ttlSeconds === undefined)
+        throw new ConfigError('--ttl must look like 90s, 30m, 2h or 7d');
+      return { command, sub: values.sub, role: role.data, exam: values.exam, ttlSeconds };
     }
     case 'dev': {
       const { values } = parse(rest, {
@@ -120,15 +110,72 @@ async function run(argv: string[]): Promise<number | undefined> {
         'server-a-port': { type: 'string' },
         'server-b-port': { type: 'string' },
       });
-      await runDev({
-        admin: portOf(values['admin-port'] ?? '8080'),
-        serverA: portOf(values['server-a-port'] ?? '8081'),
-        serverB: portOf(values['server-b-port'] ?? '8082'),
-      });
-      return undefined;
+      return {
+        command,
+        ports: {
+          admin: portOf(values['admin-port'] ?? '8080'),
+          serverA: portOf(values['server-a-port'] ?? '8081'),
+          serverB: portOf(values['server-b-port'] ?? '8082'),
+        },
+      };
     }
     default:
       throw usage(`unknown command "${command}"`);
+  }
+}
+
+/** Returns an exit code for commands that finish; undefined for long-running roles. */
+async function run(argv: string[]): Promise<number | undefined> {
+  const cmd = parseCommand(argv);
+  switch (cmd.command) {
+    case 'help':
+      out(USAGE);
+      return cmd.exitCode;
+    case 'topology': {
+      const config = env();
+      return runTopologyCommand(cmd.action, {
+        file: cmd.file ?? config.TOPOLOGY_FILE,
+        namespace: config.RELAY_NAMESPACE,
+        amqpUrl: config.AMQP_URL,
+        managementUrl: config.RABBITMQ_MANAGEMENT_URL,
+        logger: logger(config, 'topology'),
+        out,
+        err,
+      });
+    }
+    case 'server': {
+      const config = env();
+      const log = logger(config, 'server');
+      supervise(await runServer(config, log, { serverId: cmd.serverId, port: cmd.port }), log);
+      return undefined;
+    }
+    case 'state-manager': {
+      const config = env();
+      const log = logger(config, 'state-manager');
+      supervise(await runStateManager(config, log), log);
+      return undefined;
+    }
+    case 'admin': {
+      const config = env();
+      const log = logger(config, 'admin');
+      supervise(await runAdmin(config, log, { port: cmd.port }), log);
+      return undefined;
+    }
+    case 'token': {
+      const config = env();
+      if (!config.AUTH_SECRET) throw new ConfigError('AUTH_SECRET is required to sign tokens');
+      out(
+        await signToken(
+          config.AUTH_SECRET,
+          { clientId: cmd.sub, role: cmd.role, examId: cmd.exam },
+          cmd.ttlSeconds,
+        ),
+      );
+      return 0;
+    }
+    case 'dev':
+      await runDev(cmd.ports);
+      return undefined;
   }
 }
 
@@ -137,7 +184,7 @@ async function run(argv: string[]): Promise<number | undefined> {
  * manager, serverA:8081, serverB:8082 and admin:8080 (with the try-it pages, which only dev
  * serves), and prints the try-it URL and demo tokens.
  */
-async function runDev(ports: { admin: number; serverA: number; serverB: number }): Promise<void> {
+async function runDev(ports: DevPorts): Promise<void> {
   const generated: Record<string, string> = {};
   const raw = { ...process.env };
   if (!raw.AUTH_SECRET) raw.AUTH_SECRET = generated.AUTH_SECRET = randomBytes(32).toString('hex');

@@ -3,7 +3,7 @@ import type { RedisKeys } from '../shared/redis/keys.js';
 import { connectionField } from '../shared/redis/keys.js';
 import { ClientId } from '../protocol/index.js';
 import { BadRequestError, NotFoundError } from './errors.js';
-import { unwrap } from './redis-util.js';
+import { unwrap } from '../shared/redis/pipeline.js';
 
 export interface ClientView {
   clientId: string;

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { connectionField } from '../shared/redis/keys.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import type { SyncState } from '../protocol/index.js';
-import { unwrap } from './redis-util.js';
+import { unwrap } from '../shared/redis/pipeline.js';
 
 export interface ServerView {
   id: string;

@@ -5,7 +5,7 @@ import type { ManagedChannel } from '../shared/amqp/channel.js';
 import { TopologyError, UnavailableError } from '../shared/errors.js';
 import { sleep } from '../shared/backoff.js';
 import { SIGNATURE_HEADER } from '../shared/bus-signature.js';
-import type { Names } from '../topology/names.js';
+import type { Names } from '../topology/index.js';
 import { NotFoundError } from './errors.js';
 import { readDeadLetter, type DeadLetter } from './dead-letter-message.js';
 import type { AdminMetrics } from './metrics.js';
@@ -257,7 +257,7 @@ export class DeadLetterQueue {
       }
       this.log.warn({ expected }, 'dead letters not yet visible again after 3 s');
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'cannot check the dead-letter queue depth');
+      this.log.warn({ err }, 'cannot check the dead-letter queue depth');
     } finally {
       await channel.close().catch(() => undefined);
     }

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { ExamId } from '../protocol/index.js';
 import { BadRequestError, NotFoundError } from './errors.js';
-import { keyTemplate, scanKeys, unwrap } from './redis-util.js';
+import { unwrap } from '../shared/redis/pipeline.js';
+import { keyTemplate, scanKeys } from './redis-util.js';
 
 export interface ExamineeRow {
   clientId: string;

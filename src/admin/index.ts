@@ -5,11 +5,11 @@ import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
 import { UnavailableError } from '../shared/errors.js';
-import { once } from '../shared/lifecycle.js';
+import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import { createAuthenticator } from './auth.js';
 import { createAdminHttp } from './http.js';
 import { apiRoutes } from './api.js';
@@ -17,6 +17,7 @@ import { ClusterSource } from './cluster.js';
 import { QueueSampler } from './queues.js';
 import { DeadLetterQueue } from './dead-letters.js';
 import { LiveFeed } from './live-feed.js';
+import { ManagementClient } from '../shared/management-api.js';
 import { ManagementApi } from './management-api.js';
 import { subscribeSyncState } from './sync-state.js';
 import { readTopology, type TopologyView } from './topology-view.js';
@@ -63,13 +64,10 @@ export interface AdminConfig {
   tryIt?: TryItOptions;
 }
 
-export interface Admin {
+export interface Admin extends RoleLifecycle {
   readonly metrics: AdminMetrics;
   /** The bound port (useful with port 0). */
   port(): number;
-  ready(): boolean;
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -85,7 +83,9 @@ export function createAdmin(deps: AdminDeps, config: AdminConfig): Admin {
   const heartbeatIntervalMs = config.heartbeatIntervalMs ?? 5000;
   const vhost = config.vhost ?? '/';
   const management =
-    config.managementUrl !== undefined ? new ManagementApi(config.managementUrl, vhost) : undefined;
+    config.managementUrl !== undefined
+      ? new ManagementApi(new ManagementClient(config.managementUrl), vhost)
+      : undefined;
 
   const cluster = new ClusterSource(deps, Math.max(3000, 3 * heartbeatIntervalMs));
   const publisher = new ManagedChannel({

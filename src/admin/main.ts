@@ -2,9 +2,9 @@ import type { Config } from '../shared/config.js';
 import { requireSecret } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { openConnections } from '../shared/runtime.js';
-import { loadTopologyFile } from '../topology/load.js';
+import { loadTopologyFile } from '../topology/index.js';
 import { createAdmin } from './index.js';
-import { vhostOf } from './management-api.js';
+import { vhostOf } from '../shared/management-api.js';
 import type { TryItOptions } from './try-it/index.js';
 
 /** Runs the admin UI and API until it is closed. Returns its closer. */

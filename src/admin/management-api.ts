@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskUrl } from '../shared/logger.js';
+import type { ManagementClient } from '../shared/management-api.js';
 
 /** What the RabbitMQ management API says about one queue (other fields are ignored). */
 const ManagementQueue = z.object({
@@ -32,70 +32,26 @@ export type QueueFetch =
   | { ok: false; missing: false; reason: string };
 
 /**
- * A small client of the RabbitMQ management HTTP API (the only source of message rates).
- * Never throws: an unreachable plugin is a reason the rates are unavailable.
+ * One queue's figures through the RabbitMQ management HTTP API (the only source of message
+ * rates). Never throws: an unreachable plugin is a reason the rates are unavailable.
  */
 export class ManagementApi {
   readonly shown: string;
-  private readonly base: string | undefined;
-  private readonly headers: Record<string, string> = { accept: 'application/json' };
 
   constructor(
-    url: string,
+    private readonly client: ManagementClient,
     private readonly vhost: string,
-    private readonly timeoutMs = 1500,
   ) {
-    this.shown = maskUrl(url);
-    try {
-      const parsed = new URL(url);
-      // fetch refuses URLs with credentials; they go in the Authorization header instead.
-      const user = decodeURIComponent(parsed.username);
-      const password = decodeURIComponent(parsed.password);
-      parsed.username = '';
-      parsed.password = '';
-      this.base = parsed.toString().replace(/\/+$/, '');
-      if (user) {
-        const basic = Buffer.from(`${user}:${password}`).toString('base64');
-        this.headers.authorization = `Basic ${basic}`;
-      }
-    } catch {
-      this.base = undefined;
-    }
+    this.shown = client.shown;
   }
 
   /** One queue's depth, consumers and rates. */
   async queue(name: string): Promise<QueueFetch> {
-    if (this.base === undefined) {
-      return { ok: false, missing: false, reason: `${this.shown} is not a URL` };
-    }
-    const url = `${this.base}/api/queues/${encodeURIComponent(this.vhost)}/${encodeURIComponent(name)}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        headers: this.headers,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-      return { ok: false, missing: false, reason: `not reachable at ${this.shown}: ${cause}` };
-    }
-    if (response.status === 404) {
-      await response.body?.cancel();
-      return { ok: false, missing: true };
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      return {
-        ok: false,
-        missing: false,
-        reason: `${this.shown} answered HTTP ${response.status}`,
-      };
-    }
-    const parsed = ManagementQueue.safeParse(await response.json().catch(() => undefined));
-    if (!parsed.success) {
-      return { ok: false, missing: false, reason: `${this.shown} answered an unexpected shape` };
-    }
-    return { ok: true, stats: toStats(parsed.data) };
+    const path = `/api/queues/${encodeURIComponent(this.vhost)}/${encodeURIComponent(name)}`;
+    const got = await this.client.find(path, ManagementQueue);
+    if (!got.ok) return { ok: false, missing: false, reason: got.reason };
+    if (got.value === undefined) return { ok: false, missing: true };
+    return { ok: true, stats: toStats(got.value) };
   }
 }
 
@@ -111,14 +67,4 @@ export function toStats(queue: z.infer<typeof ManagementQueue>): ManagementQueue
     deliverRate: stats?.deliver_get_details?.rate ?? 0,
     ackRate: stats?.ack_details?.rate ?? 0,
   };
-}
-
-/** The vhost amqplib connects to for this URL (the path, `/` when empty). */
-export function vhostOf(amqpUrl: string): string {
-  try {
-    const path = new URL(amqpUrl).pathname;
-    return path.length > 1 ? decodeURIComponent(path.slice(1)) : '/';
-  } catch {
-    return '/';
-  }
 }

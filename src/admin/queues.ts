@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import type { ManagementApi, QueueFetch } from './management-api.js';
 import type { AdminMetrics } from './metrics.js';
 
@@ -73,9 +73,7 @@ export class QueueSampler extends EventEmitter<{ sample: [QueueSample] }> {
   start(): void {
     const tick = () => {
       this.sample()
-        .catch((err: unknown) =>
-          this.deps.logger.warn({ err: (err as Error).message }, 'queue sample failed'),
-        )
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'queue sample failed'))
         .finally(() => {
           if (this.timer !== undefined) this.timer = setTimeout(tick, this.intervalMs);
         });
@@ -141,7 +139,7 @@ export class QueueSampler extends EventEmitter<{ sample: [QueueSample] }> {
       : {
           source: 'samples',
           note: this.deps.management
-            ? `message rates n/a: management API ${this.managementReason}; showing the change of depth per second between samples ${interval} apart`
+            ? `message rates n/a: ${this.managementReason}; showing the change of depth per second between samples ${interval} apart`
             : `message rates n/a: no management API configured; showing the change of depth per second between samples ${interval} apart`,
         };
     this.last = { at: new Date(now).toISOString(), queues, rates };

@@ -1,14 +1,4 @@
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '../shared/errors.js';
-
-/** Pipeline results, throwing the first error (as UnavailableError: Redis is down or busy). */
-export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new UnavailableError('redis pipeline discarded');
-  return results.map(([err, value]) => {
-    if (err) throw new UnavailableError(`redis: ${err.message}`, { cause: err });
-    return value;
-  });
-}
 
 /** `text` with Redis glob characters escaped, for a literal part of a MATCH pattern. */
 export function escapeGlob(text: string): string {

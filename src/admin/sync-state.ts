@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
-import type { Names } from '../topology/names.js';
+import type { Names } from '../topology/index.js';
 import { SyncState, parseJson } from '../protocol/index.js';
 import type { AdminMetrics } from './metrics.js';
 

@@ -1,7 +1,11 @@
 import type { ChannelModel } from 'amqplib';
-import type { ArgValue, Topology } from '../topology/load.js';
-import { verifyTopology, type TopologyDifference } from '../topology/verify.js';
-import { bindingName } from '../topology/management.js';
+import {
+  bindingName,
+  verifyTopology,
+  type ArgValue,
+  type Topology,
+  type TopologyDifference,
+} from '../topology/index.js';
 
 export interface EntityRow {
   entity: 'exchange' | 'queue';

@@ -3,7 +3,7 @@ import { CloseCode, ErrorCode } from '../protocol/codes.js';
 import type { ExamineeStatus } from '../protocol/common.js';
 import { parseJson } from '../protocol/parse.js';
 import { ServerFrame, type StatusChangeFrame } from '../protocol/server-frame.js';
-import { fullJitter } from './backoff.js';
+import { backoff } from '../shared/backoff.js';
 import { TypedEmitter } from './emitter.js';
 import {
   ClientClosedError,
@@ -81,12 +81,18 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
     this.requests = new RequestQueue({
       send: (text) => this.send(text),
       requestTimeoutMs: this.options.requestTimeoutMs,
-      retryDelay: (attempt) => fullJitter(attempt, this.options.backoff, this.options.random),
+      retryDelay: (attempt) => this.backoff(attempt),
     });
   }
 
   get status(): ClientStatus {
     return this.state;
+  }
+
+  /** The delay before retry `attempt`: full jitter with no floor, from `options.backoff`. */
+  private backoff(attempt: number): number {
+    const { baseMs, capMs } = this.options.backoff;
+    return backoff(attempt, { base: baseMs, cap: capMs, min: 0, random: this.options.random });
   }
 
   /** The seq of the last status change emitted (or resynced past); persist it to resume. */
@@ -244,7 +250,7 @@ export class ExamRelayClient extends TypedEmitter<ExamRelayClientEvents> {
       return;
     }
     this.urlIndex = (this.urlIndex + 1) % this.options.urls.length;
-    const delayMs = fullJitter(this.failures++, this.options.backoff, this.options.random);
+    const delayMs = this.backoff(this.failures++);
     this.setStatus('reconnecting');
     const next = this.generation;
     this.reconnectTimer = setTimeout(() => {

@@ -5,7 +5,7 @@
 export { ExamRelayClient, type ChangeStatusOptions, type ClientStatus } from './client.js';
 export type { StatusTarget } from './request-frame.js';
 export type { ExamRelayClientOptions } from './options.js';
-export type { BackoffOptions } from './backoff.js';
+export type { BackoffOptions } from './options.js';
 export type {
   AckEvent,
   ConnectedEvent,

@@ -1,5 +1,12 @@
-import type { BackoffOptions } from './backoff.js';
 import { globalWebSocket, type WebSocketConstructor } from './websocket.js';
+
+/** Reconnect and retry delays. */
+export interface BackoffOptions {
+  /** Ceiling of the first delay in ms. Default 500. */
+  baseMs?: number;
+  /** Largest ceiling in ms. Default 15000. */
+  capMs?: number;
+}
 
 /** Options of `ExamRelayClient`. */
 export interface ExamRelayClientOptions {

@@ -76,15 +76,23 @@ const DisconnectCommandData = toStateManager('disconnect', { payload: LinkPayloa
  */
 const TickData = toStateManager('tick', { payload: z.strictObject({ timestamp: Timestamp }) });
 
-export const StateManagerRoute = z.strictObject({
-  type: z.literal('route_message'),
-  data: z.discriminatedUnion('messageType', [
-    StatusChangeCommandData,
-    ConnectCommandData,
-    DisconnectCommandData,
-    TickData,
-  ]),
-});
+/** A `route_message` envelope whose `data` is one of `kinds`, told apart by `messageType`. */
+const routeOf = <
+  K extends readonly [z.core.$ZodTypeDiscriminable, ...z.core.$ZodTypeDiscriminable[]],
+>(
+  kinds: K,
+) =>
+  z.strictObject({
+    type: z.literal('route_message'),
+    data: z.discriminatedUnion('messageType', kinds),
+  });
+
+export const StateManagerRoute = routeOf([
+  StatusChangeCommandData,
+  ConnectCommandData,
+  DisconnectCommandData,
+  TickData,
+]);
 
 /**
  * Connections and status of servers: a heartbeat names one server (with `clients`, each
@@ -162,16 +170,13 @@ const ConnectedRouteData = toServer('connected', {
   payload: z.strictObject({ clientId: ClientId, seq: z.number().int().min(0), epoch: Epoch }),
 });
 
-export const ServerRoute = z.strictObject({
-  type: z.literal('route_message'),
-  data: z.discriminatedUnion('messageType', [
-    StatusChangeRouteData,
-    AckRouteData,
-    ErrorRouteData,
-    PresenceRouteData,
-    ConnectedRouteData,
-  ]),
-});
+export const ServerRoute = routeOf([
+  StatusChangeRouteData,
+  AckRouteData,
+  ErrorRouteData,
+  PresenceRouteData,
+  ConnectedRouteData,
+]);
 
 /** Everything the state manager may route to a server's queue. */
 export const ServerQueueMessage = z.discriminatedUnion('type', [ServerRoute, SyncState]);

@@ -5,32 +5,28 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
 import type { AmqpConnection } from '../shared/amqp/connection.js';
-import { ManagedChannel } from '../shared/amqp/channel.js';
-import { consume } from '../shared/amqp/consumer.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
-import { once } from '../shared/lifecycle.js';
+import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
-import { UnavailableError } from '../shared/errors.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import type { Topology } from '../topology/load.js';
-import { declareServerQueue } from '../topology/server-queue.js';
-import {
-  CloseCode,
-  ServerQueueMessage,
-  parseJson,
-  type StatusQueueMessage,
-} from '../protocol/index.js';
-import { createServerMetrics, type ServerMetrics } from './metrics.js';
-import { SessionRegistry, type Session } from './session.js';
-import { History } from './history.js';
 import { healthHandler } from '../shared/health-http.js';
-import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
-import { deliverRouted } from './deliver.js';
-import { heartbeatMessage, linkCommand } from './commands.js';
+import type { BusSigner } from '../shared/bus-signature.js';
+import type { Topology } from '../topology/index.js';
+import { CloseCode } from '../protocol/index.js';
+import type { SocketServerConfig } from './config.js';
+import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { SessionRegistry } from './session.js';
+import { History } from './history.js';
+import { heartbeatMessage } from './commands.js';
 import { handleSocket } from './socket.js';
 import { gateUpgrades } from './upgrade.js';
 import { pingSilentSockets } from './ping.js';
 import { watchBroker } from './broker-watch.js';
+import { RoutedConsumer } from './routed-consumer.js';
+import { StatusPublisher } from './status-publisher.js';
+import { DisconnectReports } from './disconnect-reports.js';
+
+export type { SocketServerConfig } from './config.js';
 
 /** How often silent sockets are pinged; one missing an answer by the next round is dropped. */
 const PING_INTERVAL_MS = 30_000;
@@ -46,35 +42,11 @@ export interface SocketServerDeps {
   metrics?: ServerMetrics;
 }
 
-export interface SocketServerConfig {
-  serverId: string;
-  port: number;
-  /** Default 0.0.0.0. */
-  host?: string;
-  authSecret: string;
-  heartbeatIntervalMs: number;
-  confirmTimeoutMs: number;
-  maxFrameBytes: number;
-  maxConnections: number;
-  maxSocketsPerClient: number;
-  rateLimitPerSecond: number;
-  rateLimitBurst: number;
-  /** Allowed Origin header values; empty allows any. */
-  allowedOrigins: string[];
-  /** Time allowed for the `hello` frame. Default 10000. */
-  helloTimeoutMs?: number;
-  /** Cut off from the broker this long, the server sheds its clients (1012). Default 10000. */
-  brokerLostCloseMs?: number;
-}
-
-export interface SocketServer {
+export interface SocketServer extends RoleLifecycle {
   readonly metrics: ServerMetrics;
   readonly sessions: SessionRegistry;
   /** The bound port (useful with port 0). */
   port(): number;
-  ready(): boolean;
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
@@ -90,81 +62,30 @@ export function createSocketServer(
   const log = deps.logger.child({ module: 'server', serverId });
   const metrics = deps.metrics ?? createServerMetrics();
   const stopCountingReconnects = countReconnects(metrics.registry, deps.amqp, deps.redis);
-  const names = deps.topology.names;
   const sessions = new SessionRegistry();
   const history = new History(deps.redis, deps.keys);
   let closing = false;
-  let consumerTag: string | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
   const stoppers: (() => void)[] = [];
-  const reports = new Set<Promise<void>>();
 
-  const publisher = new ManagedChannel({
-    connection: deps.amqp,
-    name: 'server-publisher',
+  const publisher = new StatusPublisher({
+    amqp: deps.amqp,
+    signer: deps.signer,
+    names: deps.topology.names,
+    metrics,
     logger: log,
     confirmTimeoutMs: config.confirmTimeoutMs,
   });
-  const consumer = new ManagedChannel({
-    connection: deps.amqp,
-    name: 'server-consumer',
-    logger: log,
-    prefetch: 512,
-    setup: async (channel) => {
-      const queue = await declareServerQueue(channel, deps.topology, serverId);
-      consumerTag = await consume(
-        channel,
-        queue,
-        async (delivery) => {
-          const { content, properties } = delivery.message;
-          if (!deps.signer.verify(content, properties.headers?.[SIGNATURE_HEADER])) {
-            log.error('routed message with a bad signature dropped');
-          } else {
-            const parsed = parseJson(ServerQueueMessage, content.toString('utf8'));
-            if (parsed.ok) deliverRouted(parsed.value, { sessions, metrics, logger: log });
-            else log.error({ reason: parsed.error }, 'invalid routed message dropped');
-          }
-          delivery.ack();
-        },
-        log,
-        { exclusive: true },
-      );
-    },
-  });
-  // Anything routed while our queue was gone (broker restart, RESOURCE_LOCKED retries) is in
-  // history: every local client catches up once the queue is back.
-  consumer.on('ready', () => {
-    for (const session of sessions.all()) void session.delivery?.fill();
-  });
-
-  /**
-   * Publishes to `status_queue` (the exam's partition; heartbeats on theirs), mandatory: a
-   * message no queue takes is refused with UnavailableError, never dropped in silence.
-   */
-  async function publish(message: StatusQueueMessage): Promise<void> {
-    const started = performance.now();
-    const body = Buffer.from(JSON.stringify(message));
-    // Heartbeats belong to no exam; everything else goes to its exam's partition.
-    const routingKey =
-      message.type === 'sync_state' || message.data.messageType === 'tick'
-        ? names.heartbeatRoutingKey
-        : names.statusRoutingKeyFor(message.data.payload.examId);
-    const { returned } = await publisher.publish(names.statusExchange, routingKey, body, {
-      persistent: true,
-      mandatory: true,
-      contentType: 'application/json',
-      headers: deps.signer.headers(body),
-    });
-    if (returned) throw new UnavailableError(`no queue took the message (${routingKey})`);
-    metrics.confirmSeconds.observe((performance.now() - started) / 1000);
-  }
+  const publish = publisher.publish.bind(publisher);
+  const consumer = new RoutedConsumer({ ...deps, sessions, metrics, logger: log }, serverId);
+  const disconnects = new DisconnectReports({ serverId, sessions, metrics, publish });
 
   function ready(): boolean {
     return (
       !closing &&
       deps.amqp.current !== undefined &&
-      publisher.current !== undefined &&
-      consumer.current !== undefined &&
+      publisher.channel.current !== undefined &&
+      consumer.channel.current !== undefined &&
       deps.redis.status === 'ready'
     );
   }
@@ -200,7 +121,7 @@ export function createSocketServer(
           sessions,
           history,
           publish,
-          onEnd: track(sessionEnded),
+          onEnd: (session) => disconnects.ended(session),
         },
         socket,
       );
@@ -222,14 +143,14 @@ export function createSocketServer(
           resolve();
         });
       });
-      publisher.start();
-      consumer.start();
-      await Promise.all([publisher.ready(), consumer.ready()]);
+      publisher.channel.start();
+      consumer.channel.start();
+      await Promise.all([publisher.channel.ready(), consumer.channel.ready()]);
       sendHeartbeat();
       heartbeat = setInterval(sendHeartbeat, config.heartbeatIntervalMs);
       stoppers.push(pingSilentSockets(wss, PING_INTERVAL_MS));
       stoppers.push(
-        watchBroker([publisher, consumer], {
+        watchBroker([publisher.channel, consumer.channel], {
           closeAfterMs: config.brokerLostCloseMs ?? 10_000,
           onLost: (downForMs) => {
             log.warn({ downForMs, clients: sessions.size }, 'cut off from the broker; shedding');
@@ -249,40 +170,15 @@ export function createSocketServer(
       // Tell every client to go elsewhere; each close reports a disconnect. Wait for confirms.
       shed(CloseCode.GOING_AWAY, 'server shutting down');
       await Promise.race([waitForSessions(), sleep(5000)]);
-      await Promise.race([Promise.allSettled([...reports]), sleep(5000)]);
-      const channel = consumer.current;
-      if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+      await Promise.race([disconnects.settled(), sleep(5000)]);
       await consumer.close();
-      await publisher.close();
+      await publisher.channel.close();
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       http.closeAllConnections();
       await closed;
     }),
   };
-
-  /** A socket closed: after the client's last socket here, report the disconnect. */
-  async function sessionEnded(session: Session): Promise<void> {
-    const link = sessions.remove(session);
-    if (!link) return;
-    metrics.connections.dec({ role: session.identity.role });
-    if (!link.last) return;
-    const { clientId, role, examId } = session.identity;
-    const info = { clientId, role, examId, connId: link.connId };
-    await publish(linkCommand(serverId, 'disconnect', info, new Date().toISOString())).catch(
-      (err: unknown) => {
-        // The next heartbeat reconciles it: this server no longer lists the client.
-        session.log.warn({ err }, 'disconnect not reported');
-      },
-    );
-  }
-
-  function track(fn: (session: Session) => Promise<void>) {
-    return (session: Session) => {
-      const report = fn(session).finally(() => reports.delete(report));
-      reports.add(report);
-    };
-  }
 
   function waitForSessions(): Promise<void> {
     return new Promise((resolve) => {

@@ -3,7 +3,7 @@ import { requireSecret } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { openConnections } from '../shared/runtime.js';
 import { BusSigner } from '../shared/bus-signature.js';
-import { loadTopologyFile } from '../topology/load.js';
+import { loadTopologyFile } from '../topology/index.js';
 import { createSocketServer } from './index.js';
 
 /** Runs one socket server until it is closed. Returns its closer. */

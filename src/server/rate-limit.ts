@@ -6,7 +6,8 @@ export class TokenBucket {
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
+    /** The clock, in ms; the session's abuse window reads it too. */
+    readonly now: () => number = () => performance.now(),
   ) {
     this.tokens = burst;
     this.last = now();

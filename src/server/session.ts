@@ -79,7 +79,7 @@ export class Session {
    */
   allow(id?: string | (() => string | undefined)): boolean {
     if (this.bucket.take()) return true;
-    const now = performance.now();
+    const now = this.bucket.now();
     if (now - this.windowStart > ABUSE_WINDOW_MS) {
       this.windowStart = now;
       this.limited = 0;

@@ -12,7 +12,7 @@ import {
   type StatusQueueMessage,
 } from '../protocol/index.js';
 import { UnavailableError } from '../shared/errors.js';
-import type { SocketServerConfig } from './index.js';
+import type { SocketServerConfig } from './config.js';
 import type { ServerMetrics } from './metrics.js';
 import { Session, type SessionRegistry } from './session.js';
 import type { History, WelcomeState } from './history.js';
@@ -58,7 +58,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
   }
 
-  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+  ws.on('error', (err) => log.debug({ err }, 'socket error'));
   ws.on('close', () => {
     clearTimeout(helloTimer);
     clearTimeout(expiryTimer);

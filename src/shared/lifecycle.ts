@@ -5,6 +5,16 @@ export interface Closable {
   close(): Promise<void>;
 }
 
+/** What each role's factory returns (`createSocketServer`, `createStateManager`, `createAdmin`). */
+export interface RoleLifecycle extends Closable {
+  /** True while it can do its work: its connections up, consuming or listening. */
+  ready(): boolean;
+  /** Connects its channels, declares what it owns and starts serving. */
+  start(): Promise<void>;
+  /** Stops in order (idempotent): stop taking work, finish what is in flight, disconnect. */
+  close(): Promise<void>;
+}
+
 /**
  * Runs `close` once on the first SIGTERM or SIGINT, then exits: 0 when it finished within
  * `timeoutMs`, 1 when it failed or timed out. A second signal exits at once.

@@ -6,10 +6,10 @@ import { ManagedChannel } from '../shared/amqp/channel.js';
 import { consume, type Delivery } from '../shared/amqp/consumer.js';
 import { backoff, sleep } from '../shared/backoff.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
-import { once } from '../shared/lifecycle.js';
+import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { isTransientRedisError } from '../shared/redis/errors.js';
-import type { Topology } from '../topology/load.js';
+import type { Topology } from '../topology/index.js';
 import { StatusQueueMessage, parseJson } from '../protocol/index.js';
 import { RelayError } from '../shared/errors.js';
 import { Clock } from './clock.js';
@@ -48,13 +48,9 @@ export interface StateManagerConfig {
   serverDownAfterMs: number;
 }
 
-export interface StateManager {
+export interface StateManager extends RoleLifecycle {
   readonly id: string;
   readonly metrics: StateManagerMetrics;
-  /** True while consuming with its broker channels and Redis up. */
-  ready(): boolean;
-  start(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**

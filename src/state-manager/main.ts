@@ -4,7 +4,7 @@ import { requireSecret, type Config } from '../shared/config.js';
 import { BusSigner } from '../shared/bus-signature.js';
 import type { Logger } from '../shared/logger.js';
 import { openConnections } from '../shared/runtime.js';
-import { loadTopologyFile } from '../topology/load.js';
+import { loadTopologyFile } from '../topology/index.js';
 import { createStateManager } from './index.js';
 
 /** Runs one state-manager worker until it is closed. Returns its closer. */

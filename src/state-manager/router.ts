@@ -1,5 +1,5 @@
 import type { ManagedChannel, PublishResult } from '../shared/amqp/channel.js';
-import type { Names } from '../topology/names.js';
+import type { Names } from '../topology/index.js';
 import type { ServerRoute, StateManagerRoute, SyncState } from '../protocol/index.js';
 import type { BusSigner } from '../shared/bus-signature.js';
 

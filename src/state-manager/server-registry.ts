@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { ServerConnectionRecord } from '../shared/redis/records.js';
 import type { ConnectionInfo } from '../protocol/index.js';
-import { unwrap, type Offline, type StateStore } from './state-store.js';
+import { unwrap } from '../shared/redis/pipeline.js';
+import type { Offline, StateStore } from './state-store.js';
 
 /** What reconciling a heartbeat found. */
 export interface HeartbeatResult {

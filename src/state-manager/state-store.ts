@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { keyAffixes, type RedisKeys } from '../shared/redis/keys.js';
 import { newEpochId } from '../shared/redis/commands.js';
+import { unwrap } from '../shared/redis/pipeline.js';
 import { SeqList, StoredAck, type RequestTrace } from '../shared/redis/records.js';
 import type { ConnectionInfo, Role, StatusChangeData } from '../protocol/index.js';
 import {
@@ -393,13 +394,4 @@ export class StateStore {
 
 function splitServers(text: string | undefined): string[] {
   return text ? text.split('|') : [];
-}
-
-/** Pipeline results, throwing the first error. */
-export function unwrap(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new Error('pipeline discarded');
-  return results.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
 }

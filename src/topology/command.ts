@@ -4,6 +4,7 @@ import { maskUrl, type Logger } from '../shared/logger.js';
 import { declareTopology } from './declare.js';
 import { exportDefinitions } from './export.js';
 import { loadTopologyFile, type Topology } from './load.js';
+import { vhostOf } from '../shared/management-api.js';
 import { bindingName } from './management.js';
 import { formatDifference, formatPlacement, verifyTopology } from './verify.js';
 
@@ -112,14 +113,4 @@ async function verify(
   for (const d of result.differences) opts.out(formatDifference(d));
   opts.err(`${result.differences.length} difference(s) between the broker and ${opts.file}`);
   return 1;
-}
-
-/** The vhost amqplib connects to for this URL (the path, `/` when empty). */
-function vhostOf(amqpUrl: string): string {
-  try {
-    const path = new URL(amqpUrl).pathname;
-    return path.length > 1 ? decodeURIComponent(path.slice(1)) : '/';
-  } catch {
-    return '/';
-  }
 }

@@ -28,7 +28,7 @@ export {
   type VerifyOptions,
   type VerifyResult,
 } from './verify.js';
-export type { QueuePlacement } from './management.js';
+export { bindingName, type QueuePlacement } from './management.js';
 export { exportDefinitions, type Definitions, type ExportOptions } from './export.js';
 export {
   runTopologyCommand,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { maskUrl } from '../shared/logger.js';
+import { ManagementClient } from '../shared/management-api.js';
 import type { ResolvedBinding, Topology } from './load.js';
 
 /** One binding as `GET /api/bindings/{vhost}` lists it (other fields are ignored). */
@@ -14,67 +14,6 @@ type ManagementBinding = z.infer<typeof ManagementBinding>;
 export type BindingsFetch =
   { ok: true; bindings: ManagementBinding[] } | { ok: false; reason: string };
 
-type Fetched<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/**
- * GETs `path` of the RabbitMQ management HTTP API and validates the JSON answer. Never throws: an
- * unreachable or failing API is a reason. With `allowMissing` a 404 is `value: undefined`.
- */
-async function getJson<T>(
-  managementUrl: string,
-  path: string,
-  schema: z.ZodType<T>,
-  timeoutMs: number,
-  allowMissing = false,
-): Promise<Fetched<T | undefined>> {
-  const shown = maskUrl(managementUrl);
-  let url: URL;
-  try {
-    url = new URL(managementUrl);
-  } catch {
-    return { ok: false, reason: `management URL ${shown} is not a URL` };
-  }
-  // fetch refuses URLs with credentials; they go in the Authorization header instead.
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
-  url.username = '';
-  url.password = '';
-  const base = url.toString().replace(/\/+$/, '');
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (user)
-    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      headers,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-    return { ok: false, reason: `management API not reachable at ${shown}: ${cause}` };
-  }
-  if (response.status === 404 && allowMissing) {
-    await response.body?.cancel();
-    return { ok: true, value: undefined };
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    return { ok: false, reason: `management API at ${shown} answered HTTP ${response.status}` };
-  }
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    return { ok: false, reason: `management API at ${shown} did not answer JSON` };
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    return { ok: false, reason: `management API at ${shown} answered an unexpected shape` };
-  }
-  return { ok: true, value: parsed.data };
-}
-
 /**
  * Lists the vhost's bindings through the RabbitMQ management HTTP API. AMQP cannot list or
  * passively check bindings, so this is the only way to verify them without changing anything.
@@ -85,10 +24,11 @@ export async function fetchBindings(
   vhost: string,
   timeoutMs: number,
 ): Promise<BindingsFetch> {
+  const api = new ManagementClient(managementUrl, timeoutMs);
   const path = `/api/bindings/${encodeURIComponent(vhost)}`;
-  const got = await getJson(managementUrl, path, z.array(ManagementBinding), timeoutMs);
+  const got = await api.get(path, z.array(ManagementBinding));
   if (!got.ok) return got;
-  return { ok: true, bindings: got.value ?? [] };
+  return { ok: true, bindings: got.value };
 }
 
 /**
@@ -128,18 +68,11 @@ export async function fetchPlacement(
   queues: string[],
   timeoutMs: number,
 ): Promise<PlacementFetch> {
+  const api = new ManagementClient(managementUrl, timeoutMs);
   const v = encodeURIComponent(vhost);
   const [nodes, ...found] = await Promise.all([
-    getJson(managementUrl, '/api/nodes?columns=name,running', z.array(ManagementNode), timeoutMs),
-    ...queues.map((q) =>
-      getJson(
-        managementUrl,
-        `/api/queues/${v}/${encodeURIComponent(q)}`,
-        ManagementQueue,
-        timeoutMs,
-        true,
-      ),
-    ),
+    api.get('/api/nodes?columns=name,running', z.array(ManagementNode)),
+    ...queues.map((q) => api.find(`/api/queues/${v}/${encodeURIComponent(q)}`, ManagementQueue)),
   ]);
   if (!nodes.ok) return nodes;
   const placements: QueuePlacement[] = [];
@@ -157,7 +90,7 @@ export async function fetchPlacement(
   return {
     ok: true,
     queues: placements,
-    clusterNodes: (nodes.value ?? []).map((n) => n.name).sort(),
+    clusterNodes: nodes.value.map((n) => n.name).sort(),
   };
 }
 

@@ -86,11 +86,7 @@ describe('admin page (e2e)', function () {
     await page.evaluate(() => Object.assign(window, { notReloaded: true }));
 
     const sent = Date.now();
-    s1.send({
-      type: 'status_change',
-      id: 'ui-1',
-      data: { targetExamineeId: 'E001', status: 'STARTED' },
-    });
+    s1.change('ui-1', { targetExamineeId: 'E001', status: 'STARTED' });
     await page
       .locator('#exam-table tr[data-client="E001"] .status .pill[data-status="STARTED"]')
       .waitFor({ timeout: 5000 });
@@ -108,11 +104,7 @@ describe('admin page (e2e)', function () {
       page.locator('#chart-depth .uplot').getAttribute('data-points').then(Number);
     const before = await points();
     for (let i = 0; i < 3; i++) {
-      s1.send({
-        type: 'status_change',
-        id: `chart-${i}`,
-        data: { targetExamineeId: 'E002', status: 'PAUSED' },
-      });
+      s1.change(`chart-${i}`, { targetExamineeId: 'E002', status: 'PAUSED' });
     }
     await page.waitForFunction(
       (n) => Number(document.querySelector('#chart-depth .uplot')?.getAttribute('data-points')) > n,

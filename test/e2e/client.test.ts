@@ -11,17 +11,9 @@ import {
 } from '../../src/client/index.js';
 import { Cluster } from '../helpers/cluster.js';
 import { rawRedis } from '../helpers/env.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 
 const STATUSES: ExamineeStatus[] = ['READY', 'STARTED', 'PAUSED', 'RESUMED', 'ENDED', 'TERMINATED'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('ExamRelayClient (real cluster)', function () {
   this.timeout(40_000);
@@ -55,11 +47,12 @@ describe('ExamRelayClient (real cluster)', function () {
   };
   /** The state manager has registered the client on that server (and so in its exam). */
   const routed = (clientId: string, serverId: string) =>
-    until(
+    eventually(
       async () =>
         (await redis.hget(`${cluster.namespace}:client:${clientId}:route`, 'serverId')) ===
         serverId,
       `${clientId} routed to ${serverId}`,
+      15_000,
     );
   const killServerA = () => cluster.servers.get('serverA')?.process.stop('SIGKILL');
 
@@ -97,7 +90,7 @@ describe('ExamRelayClient (real cluster)', function () {
       expect(ack).to.include({ status: 'STARTED' });
       expect(ack.examinees).to.deep.equal(['E101']);
       expect(ack.delivered).to.deep.equal(['E101']);
-      await until(() => changes.length === 1, 'the examinee change');
+      await eventually(() => changes.length === 1, 'the examinee change', 15_000);
       expect(changes[0]).to.deep.include({ seq: 1, id: 'one-1' });
       expect(changes[0]?.data).to.include({
         supervisorId: 'S101',
@@ -136,7 +129,7 @@ describe('ExamRelayClient (real cluster)', function () {
       expect(disconnected.map((d) => d.code)).to.deep.equal([1006]);
       expect(lost).to.be.at.least(0);
       expect(firstAck, 'no ack came before serverA went away').to.be.above(lost);
-      await until(() => changes.length === ids.length, 'every change at the examinee');
+      await eventually(() => changes.length === ids.length, 'every change at the examinee', 15_000);
       await sleep(500); // a duplicate would arrive within this
       expect(settled).to.equal(ids.length);
       expect(acks.map((a) => a.id).sort()).to.deep.equal(ids);
@@ -166,7 +159,7 @@ describe('ExamRelayClient (real cluster)', function () {
         await sleep(40);
       }
       await Promise.all(results);
-      await until(() => changes.length >= ids.length, `${ids.length} changes`, 20_000);
+      await eventually(() => changes.length >= ids.length, `${ids.length} changes`, 20_000);
       await sleep(500); // a duplicate would arrive within this
 
       expect(connected.map((c) => c.serverId)).to.deep.equal(['serverA', 'serverB']);

@@ -6,9 +6,9 @@ import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
 import { AMQP_URL, rawRedis } from '../helpers/env.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
+import { eventually, sleep } from '../helpers/eventually.js';
 
 const isChange = (id: string) => (f: Frame) => f.type === 'status_change' && f.id === id;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('everyday situations (e2e)', function () {
   this.timeout(60_000);
@@ -24,14 +24,6 @@ describe('everyday situations (e2e)', function () {
     return client;
   };
   const key = (k: string) => `${cluster.namespace}:${k}`;
-  const until = async (what: string, check: () => Promise<boolean>) => {
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await sleep(25);
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
   const servers = async (clientId: string) =>
     (await redis.hkeys(key(`client:${clientId}:connections`))).sort();
   const dlqDepth = async () => {
@@ -59,10 +51,14 @@ describe('everyday situations (e2e)', function () {
     const tabA = await login('serverA', 'S001', 'supervisor');
     const tabB = await login('serverB', 'S001', 'supervisor');
     const s2 = await login('serverB', 'S002', 'supervisor');
-    await until('both tabs registered', async () => (await servers('S001')).length === 2);
-    await until('S002 registered', async () => (await servers('S002')).length === 1);
+    await eventually(
+      async () => (await servers('S001')).length === 2,
+      'both tabs registered',
+      15_000,
+    );
+    await eventually(async () => (await servers('S002')).length === 1, 'S002 registered', 15_000);
 
-    tabA.send({ type: 'status_change', id: 'two-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+    tabA.change('two-1', { examId: 'EXAM1', status: 'STARTED' });
     const [a, b, other] = await Promise.all([
       tabA.next(isChange('two-1')),
       tabB.next(isChange('two-1')),
@@ -75,22 +71,26 @@ describe('everyday situations (e2e)', function () {
 
     // Closing one tab leaves the other live and the route in place.
     tabA.close();
-    await until('one tab left', async () => (await servers('S001')).length === 1);
+    await eventually(async () => (await servers('S001')).length === 1, 'one tab left', 15_000);
     expect(await servers('S001')).to.deep.equal(['serverB']);
     expect(await redis.hget(key('client:S001:route'), 'serverId')).to.equal('serverB');
-    s2.send({
-      type: 'status_change',
-      id: 'two-2',
-      data: { targetExamineeId: 'E001', status: 'PAUSED' },
-    });
+    s2.change('two-2', { targetExamineeId: 'E001', status: 'PAUSED' });
     const later = await tabB.next(isChange('two-2'));
     expect(later.seq).to.equal(Number(a.seq) + 1);
 
     // An examinee with two tabs is online until its last socket closes.
     const e1b = await login('serverB', 'E001', 'examinee');
-    await until('E001 on two servers', async () => (await servers('E001')).length === 2);
+    await eventually(
+      async () => (await servers('E001')).length === 2,
+      'E001 on two servers',
+      15_000,
+    );
     e1.close();
-    await until('E001 on one server', async () => (await servers('E001')).length === 1);
+    await eventually(
+      async () => (await servers('E001')).length === 1,
+      'E001 on one server',
+      15_000,
+    );
     await sleep(300);
     expect(
       tabB.frames.filter(
@@ -102,9 +102,10 @@ describe('everyday situations (e2e)', function () {
       (f) => f.type === 'presence' && (f.data as { online: boolean }).online === false,
     );
     expect(offline.data).to.include({ clientId: 'E001' });
-    await until(
-      'E001 route gone',
+    await eventually(
       async () => (await redis.exists(key('client:E001:route'))) === 0,
+      'E001 route gone',
+      15_000,
     );
     expect(await dlqDepth()).to.equal(0);
   });
@@ -112,15 +113,11 @@ describe('everyday situations (e2e)', function () {
   it('tells a late examinee and a late supervisor where the exam stands', async () => {
     const e1 = await login('serverA', 'E001', 'examinee');
     const s1 = await login('serverB', 'S001', 'supervisor');
-    await until('E001 registered', async () => (await servers('E001')).length === 1);
-    await until('S001 registered', async () => (await servers('S001')).length === 1);
-    s1.send({ type: 'status_change', id: 'late-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+    await eventually(async () => (await servers('E001')).length === 1, 'E001 registered', 15_000);
+    await eventually(async () => (await servers('S001')).length === 1, 'S001 registered', 15_000);
+    s1.change('late-1', { examId: 'EXAM1', status: 'STARTED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'late-1');
-    s1.send({
-      type: 'status_change',
-      id: 'late-2',
-      data: { targetExamineeId: 'E001', status: 'PAUSED' },
-    });
+    s1.change('late-2', { targetExamineeId: 'E001', status: 'PAUSED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'late-2');
 
     const e2 = await login('serverB', 'E002', 'examinee');
@@ -155,14 +152,10 @@ describe('everyday situations (e2e)', function () {
   it('keeps delivering to a connected examinee after Redis is emptied, under a new epoch', async () => {
     const e1 = await login('serverA', 'E001', 'examinee');
     const s1 = await login('serverB', 'S001', 'supervisor');
-    await until('E001 registered', async () => (await servers('E001')).length === 1);
-    await until('S001 registered', async () => (await servers('S001')).length === 1);
+    await eventually(async () => (await servers('E001')).length === 1, 'E001 registered', 15_000);
+    await eventually(async () => (await servers('S001')).length === 1, 'S001 registered', 15_000);
     for (let i = 1; i <= 3; i++) {
-      s1.send({
-        type: 'status_change',
-        id: `before-${i}`,
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      s1.change(`before-${i}`, { targetExamineeId: 'E001', status: 'STARTED' });
       await s1.next((f) => f.type === 'ack' && f.id === `before-${i}`);
     }
     await e1.next(isChange('before-3'));
@@ -172,15 +165,11 @@ describe('everyday situations (e2e)', function () {
     const keys = await redis.keys(key('*'));
     if (keys.length > 0) await redis.del(...keys);
     // Heartbeats restore the connections with their real identity and exam.
-    await until('E001 restored', async () => (await servers('E001')).length === 1);
-    await until('S001 restored', async () => (await servers('S001')).length === 1);
+    await eventually(async () => (await servers('E001')).length === 1, 'E001 restored', 15_000);
+    await eventually(async () => (await servers('S001')).length === 1, 'S001 restored', 15_000);
     expect(await redis.sismember(key('exam:EXAM1:examinees'), 'E001')).to.equal(1);
 
-    s1.send({
-      type: 'status_change',
-      id: 'after-1',
-      data: { targetExamineeId: 'E001', status: 'ENDED' },
-    });
+    s1.change('after-1', { targetExamineeId: 'E001', status: 'ENDED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'after-1');
     const change = await e1.next(isChange('after-1'));
     expect(change.data).to.include({ status: 'ENDED' });

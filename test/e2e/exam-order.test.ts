@@ -57,10 +57,9 @@ for (const stateManagers of [1, 2, 3]) {
         await new Promise((r) => setTimeout(r, 20));
       }
       for (let i = 0; i < CHANGES; i++) {
-        supervisor.send({
-          type: 'status_change',
-          id: `order-${i}`,
-          data: { targetExamineeId: 'E001', status: STATUSES[i % STATUSES.length] },
+        supervisor.change(`order-${i}`, {
+          targetExamineeId: 'E001',
+          status: STATUSES[i % STATUSES.length],
         });
       }
       const isOrder = (f: Frame) => f.type === 'status_change' && String(f.id).startsWith('order-');

@@ -54,11 +54,7 @@ describe('routing', function () {
       await new Promise((r) => setTimeout(r, 1000));
       const before = await routedPublishes(metricsPort);
 
-      supervisor.send({
-        type: 'status_change',
-        id: 'wide-1',
-        data: { examId: 'EXAM1', status: 'STARTED' },
-      });
+      supervisor.change('wide-1', { examId: 'EXAM1', status: 'STARTED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'wide-1');
 
       const data = ack.data as { examinees: string[]; delivered: string[] };
@@ -89,11 +85,7 @@ describe('routing', function () {
       await cluster.servers.get('serverC')?.process.stop('SIGKILL');
       await lost.closed;
 
-      supervisor.send({
-        type: 'status_change',
-        id: 'gone-1',
-        data: { targetExamineeId: 'E070', status: 'PAUSED' },
-      });
+      supervisor.change('gone-1', { targetExamineeId: 'E070', status: 'PAUSED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'gone-1');
       expect(ack.data).to.deep.include({ delivered: [], pending: ['E070'] });
 

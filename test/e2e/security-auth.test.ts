@@ -10,14 +10,8 @@ import { rawRedis } from '../helpers/env.js';
 import { TEST_SECRET, freePort, runCommand } from '../helpers/processes.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 import { hostileTokens } from '../unit/protocol/hostile-tokens.js';
-import {
-  routed,
-  settledSnapshot,
-  sleep,
-  snapshot,
-  waitUntil,
-  type Snapshot,
-} from './security-support.js';
+import { routed, settledSnapshot, sleep, snapshot, type Snapshot } from './security-support.js';
+import { eventually } from '../helpers/eventually.js';
 
 type Role = 'supervisor' | 'examinee';
 
@@ -147,13 +141,9 @@ describe('security: authentication and authorization', function () {
       const before = await settledSnapshot(redis, ns());
       // Stop reading: the close frame stays unread and unanswered, as a hostile client would.
       supervisor.ws.pause();
-      await waitUntil(() => Date.now() > exp * 1000 + 300, 'the token to expire', 5000);
+      await eventually(() => Date.now() > exp * 1000 + 300, 'the token to expire', 5000);
       for (let i = 0; i < 10; i++) {
-        supervisor.send({
-          type: 'status_change',
-          id: `late-${i}`,
-          data: { targetExamineeId: 'E001', status: 'TERMINATED' },
-        });
+        supervisor.change(`late-${i}`, { targetExamineeId: 'E001', status: 'TERMINATED' });
         await sleep(50);
       }
       supervisor.ws.resume();
@@ -196,17 +186,9 @@ describe('security: authentication and authorization', function () {
     it('answers FORBIDDEN to an examinee status_change and changes nothing', async () => {
       const e1 = await login('serverA', 'E001', 'examinee');
       const before = await settledSnapshot(redis, ns());
-      e1.send({
-        type: 'status_change',
-        id: 'x-1',
-        data: { targetExamineeId: 'E002', status: 'ENDED' },
-      });
-      e1.send({
-        type: 'status_change',
-        id: 'x-2',
-        data: { targetExamineeId: 'E001', status: 'ENDED' },
-      });
-      e1.send({ type: 'status_change', id: 'x-3', data: { examId: 'EXAM1', status: 'ENDED' } });
+      e1.change('x-1', { targetExamineeId: 'E002', status: 'ENDED' });
+      e1.change('x-2', { targetExamineeId: 'E001', status: 'ENDED' });
+      e1.change('x-3', { examId: 'EXAM1', status: 'ENDED' });
       const errors = await e1.count((f) => f.type === 'error', 3);
       expect(errors.map((f) => [f.id, f.code, f.message])).to.deep.equal(
         ['x-1', 'x-2', 'x-3'].map((id) => [
@@ -222,17 +204,9 @@ describe('security: authentication and authorization', function () {
       await login('serverB', 'E001', 'examinee');
       const other = await login('serverA', 'S900', 'supervisor', 'EXAM2');
       const before = await settledSnapshot(redis, ns());
-      other.send({ type: 'status_change', id: 'o-1', data: { examId: 'EXAM1', status: 'ENDED' } });
-      other.send({
-        type: 'status_change',
-        id: 'o-2',
-        data: { targetExamineeId: 'E001', status: 'ENDED' },
-      });
-      other.send({
-        type: 'status_change',
-        id: 'o-3',
-        data: { targetExamineeId: 'E-nobody', status: 'ENDED' },
-      });
+      other.change('o-1', { examId: 'EXAM1', status: 'ENDED' });
+      other.change('o-2', { targetExamineeId: 'E001', status: 'ENDED' });
+      other.change('o-3', { targetExamineeId: 'E-nobody', status: 'ENDED' });
       const errors = await other.count((f) => f.type === 'error', 3);
       expect(errors.map((f) => f.code)).to.deep.equal(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
       expect(errors.map((f) => f.id).sort()).to.deep.equal(['o-1', 'o-2', 'o-3']);
@@ -245,11 +219,7 @@ describe('security: authentication and authorization', function () {
       const s1 = await login('serverA', 'S001', 'supervisor');
       const s2 = await login('serverA', 'S002', 'supervisor');
       const before = await settledSnapshot(redis, ns());
-      s1.send({
-        type: 'status_change',
-        id: 'f-1',
-        data: { targetExamineeId: 'E001', status: 'ENDED', supervisorId: 'S999' },
-      });
+      s1.change('f-1', { targetExamineeId: 'E001', status: 'ENDED', supervisorId: 'S999' });
       s1.send({
         type: 'status_change',
         id: 'f-2',
@@ -270,11 +240,7 @@ describe('security: authentication and authorization', function () {
       ]);
       await unchangedSince(before);
 
-      s1.send({
-        type: 'status_change',
-        id: 'shared-1',
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      s1.change('shared-1', { targetExamineeId: 'E001', status: 'STARTED' });
       await s1.next((f) => f.type === 'ack' && f.id === 'shared-1');
       expect(await redis.hgetall(`${ns()}:examinee:E001:status`)).to.include({
         status: 'STARTED',
@@ -283,11 +249,7 @@ describe('security: authentication and authorization', function () {
       const frame = await e1.next((f) => f.type === 'status_change' && f.id === 'shared-1');
       expect(frame.data).to.include({ supervisorId: 'S001' });
       // Request ids are scoped to the token's supervisor: S002 reusing S001's id is its own request.
-      s2.send({
-        type: 'status_change',
-        id: 'shared-1',
-        data: { targetExamineeId: 'E001', status: 'PAUSED' },
-      });
+      s2.change('shared-1', { targetExamineeId: 'E001', status: 'PAUSED' });
       const ack = await s2.next((f) => f.type === 'ack' && f.id === 'shared-1');
       expect(ack.data).to.include({ status: 'PAUSED' });
       expect(await redis.hgetall(`${ns()}:examinee:E001:status`)).to.include({

@@ -130,7 +130,7 @@ describe('security: health endpoints and upgrades', function () {
     it('serves /metrics without secrets, tokens or client frames', async () => {
       const token = await cluster.token('S001', 'supervisor');
       const client = await TestClient.login(port, token);
-      client.send({ type: 'status_change', id: 'leak?', data: { token: TEST_SECRET } });
+      client.change('leak?', { token: TEST_SECRET });
       await client.next((f) => f.type === 'error');
       client.close();
       await client.closed;

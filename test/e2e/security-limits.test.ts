@@ -17,9 +17,9 @@ import {
   sleep,
   snapshot,
   startServerWith,
-  waitUntil,
   type Snapshot,
 } from './security-support.js';
+import { eventually } from '../helpers/eventually.js';
 
 type Role = 'supervisor' | 'examinee';
 
@@ -200,11 +200,7 @@ describe('security: limits', function () {
       // At least 20 changes, and on until the flood has sent 10,000 frames.
       for (let i = 0; (i < 20 || floodFrames < 10_000) && i < 200; i++) {
         const sentAt = Date.now();
-        supervisor.send({
-          type: 'status_change',
-          id: `legit-${i}`,
-          data: { targetExamineeId: 'E001', status: statuses[i % 3] },
-        });
+        supervisor.change(`legit-${i}`, { targetExamineeId: 'E001', status: statuses[i % 3] });
         await supervisor.next((f) => f.type === 'ack' && f.id === `legit-${i}`, 5000);
         latencies.push(Date.now() - sentAt);
         await sleep(40);
@@ -259,12 +255,13 @@ describe('security: limits', function () {
       expect(error).to.include('503');
       held[0]?.close();
       await held[0]?.closed;
-      await waitUntil(
+      await eventually(
         async () =>
           (await rawHttp(port, `GET /ws HTTP/1.1\r\nHost: x\r\n${UPGRADE}\r\n`, 300)).startsWith(
             'HTTP/1.1 101',
           ),
         'a free slot',
+        10_000,
       );
       for (const c of held) c.close();
       expect(await snapshot(redis, ns())).to.deep.equal(before);
@@ -318,7 +315,7 @@ describe('security: limits', function () {
         for (let i = 0; i < 1000; i++) client.send(frame);
         await sleep(30);
       }
-      await waitUntil(dropped, 'the server to drop the slow reader');
+      await eventually(dropped, 'the server to drop the slow reader', 10_000);
       client.ws.resume();
       expect(await client.closed).to.equal(4408);
       await routed(redis, ns(), 'SR-1', undefined);

@@ -80,11 +80,7 @@ describe('security: secrets in logs', function () {
     const supervisor = await TestClient.login(port, supervisorToken);
     await routed(redis, c.namespace, 'E001', 'serverA');
     await routed(redis, c.namespace, 'S001', 'serverA');
-    supervisor.send({
-      type: 'status_change',
-      id: 'log-1',
-      data: { targetExamineeId: 'E001', status: 'STARTED' },
-    });
+    supervisor.change('log-1', { targetExamineeId: 'E001', status: 'STARTED' });
     await supervisor.next((f) => f.type === 'ack' && f.id === 'log-1');
     supervisor.send({ type: 'hello', token: supervisorToken });
     supervisor.send({ type: 'status_change', id: 'log-2', token: supervisorToken, data: {} });

@@ -6,21 +6,9 @@ import type { Redis } from 'ioredis';
 import type { Cluster } from '../helpers/cluster.js';
 import { freePort, startRole, waitForHttp, type RoleProcess } from '../helpers/processes.js';
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { eventually, sleep } from '../helpers/eventually.js';
 
-/** Polls `check` until it returns true, or throws `what` after `timeoutMs`. */
-export async function waitUntil(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(20);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export { sleep };
 
 export type Snapshot = Record<string, unknown>;
 
@@ -77,11 +65,12 @@ export async function routed(
   clientId: string,
   serverId: string | undefined,
 ): Promise<void> {
-  await waitUntil(
+  await eventually(
     async () =>
       ((await redis.hget(`${namespace}:client:${clientId}:route`, 'serverId')) ?? undefined) ===
       serverId,
     `${clientId} routed to ${serverId ?? 'nowhere'}`,
+    10_000,
   );
 }
 

@@ -63,7 +63,7 @@ for (const stateManagers of [1, 2]) {
           routed('S001', 'serverB'),
         ]);
 
-        s1.send({ type: 'status_change', id: 'm-1', data: { examId: 'EXAM1', status: 'STARTED' } });
+        s1.change('m-1', { examId: 'EXAM1', status: 'STARTED' });
 
         const ack = await s1.next((f) => f.type === 'ack' && f.id === 'm-1');
         const a = ack.data as {
@@ -122,11 +122,7 @@ for (const stateManagers of [1, 2]) {
           routed('S002', 'serverA'),
         ]);
 
-        s1.send({
-          type: 'status_change',
-          id: 't-1',
-          data: { targetExamineeId: 'E001', status: 'PAUSED' },
-        });
+        s1.change('t-1', { targetExamineeId: 'E001', status: 'PAUSED' });
 
         await s1.next((f) => f.type === 'ack' && f.id === 't-1');
         expect((await e1.next(isChange('t-1'))).data).to.include({
@@ -150,11 +146,7 @@ for (const stateManagers of [1, 2]) {
       it('answers FORBIDDEN to an examinee status_change and changes nothing', async () => {
         const e1 = await login('serverA', 'E001', 'examinee');
         const before = await redis.hgetall(key('examinee:E002:status'));
-        e1.send({
-          type: 'status_change',
-          id: 'x-1',
-          data: { targetExamineeId: 'E002', status: 'ENDED' },
-        });
+        e1.change('x-1', { targetExamineeId: 'E002', status: 'ENDED' });
         const error = await e1.next((f) => f.type === 'error' && f.id === 'x-1');
         expect(error.code).to.equal('FORBIDDEN');
         expect(await redis.hgetall(key('examinee:E002:status'))).to.deep.equal(before);
@@ -162,19 +154,11 @@ for (const stateManagers of [1, 2]) {
 
       it('answers FORBIDDEN to a supervisor acting on another exam', async () => {
         const other = await login('serverA', 'S900', 'supervisor', 'EXAM2');
-        other.send({
-          type: 'status_change',
-          id: 'x-2',
-          data: { targetExamineeId: 'E001', status: 'ENDED' },
-        });
+        other.change('x-2', { targetExamineeId: 'E001', status: 'ENDED' });
         expect((await other.next((f) => f.type === 'error' && f.id === 'x-2')).code).to.equal(
           'FORBIDDEN',
         );
-        other.send({
-          type: 'status_change',
-          id: 'x-3',
-          data: { examId: 'EXAM1', status: 'ENDED' },
-        });
+        other.change('x-3', { examId: 'EXAM1', status: 'ENDED' });
         expect((await other.next((f) => f.type === 'error' && f.id === 'x-3')).code).to.equal(
           'FORBIDDEN',
         );
@@ -189,17 +173,9 @@ for (const stateManagers of [1, 2]) {
         await routed('E001', 'serverA');
         const seqBefore = Number(await redis.get(key('client:E001:seq')));
 
-        s1.send({
-          type: 'status_change',
-          id: 'dup-1',
-          data: { targetExamineeId: 'E001', status: 'RESUMED' },
-        });
+        s1.change('dup-1', { targetExamineeId: 'E001', status: 'RESUMED' });
         await s1.next((f) => f.type === 'ack' && f.id === 'dup-1');
-        s1.send({
-          type: 'status_change',
-          id: 'dup-1',
-          data: { targetExamineeId: 'E001', status: 'ENDED' },
-        });
+        s1.change('dup-1', { targetExamineeId: 'E001', status: 'ENDED' });
         await s1.count((f) => f.type === 'ack' && f.id === 'dup-1', 2);
 
         await new Promise((r) => setTimeout(r, 300));
@@ -242,11 +218,7 @@ for (const stateManagers of [1, 2]) {
         const e5 = await login('serverA', 'E005', 'examinee');
         await routed('E005', 'serverA');
         for (const [i, status] of ['READY', 'STARTED', 'PAUSED'].entries()) {
-          s1.send({
-            type: 'status_change',
-            id: `r-${i}`,
-            data: { targetExamineeId: 'E005', status },
-          });
+          s1.change(`r-${i}`, { targetExamineeId: 'E005', status });
           await s1.next((f) => f.type === 'ack' && f.id === `r-${i}`);
         }
         const first = (await e5.next(isChange('r-0'))).seq as number;
@@ -286,11 +258,7 @@ for (const stateManagers of [1, 2]) {
         const s1 = await TestClient.connect(cluster.port('serverB'));
         clients.push(s1);
         s1.send({ type: 'hello', token: await cluster.token('S001', 'supervisor') });
-        s1.send({
-          type: 'status_change',
-          id: 'early-1',
-          data: { targetExamineeId: 'E001', status: 'READY' },
-        });
+        s1.change('early-1', { targetExamineeId: 'E001', status: 'READY' });
         await s1.next((f) => f.type === 'ack' && f.id === 'early-1');
         expect(s1.frames[0]?.type).to.equal('welcome');
         await e1.next(isChange('early-1'));
@@ -306,11 +274,7 @@ for (const stateManagers of [1, 2]) {
 
       it('closes with 4401 when the first frame is not hello', async () => {
         const client = await TestClient.connect(cluster.port('serverA'));
-        client.send({
-          type: 'status_change',
-          id: 'a',
-          data: { examId: 'EXAM1', status: 'STARTED' },
-        });
+        client.change('a', { examId: 'EXAM1', status: 'STARTED' });
         expect(await client.closed).to.equal(4401);
       });
     });

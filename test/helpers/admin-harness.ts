@@ -129,25 +129,3 @@ export async function startAdminHarness(
     },
   };
 }
-
-/** Polls `fn` until it returns a value that is not undefined, or throws after `timeoutMs`. */
-export async function eventually<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

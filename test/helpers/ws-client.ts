@@ -50,6 +50,10 @@ export class TestClient {
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
+  /** Sends a `status_change` request: `data` names the target and the status. */
+  change(id: string, data: Record<string, unknown>): void {
+    this.send({ type: 'status_change', id, data });
+  }
 
   /** The first recorded frame (old or new) matching, waiting up to `timeoutMs`. */
   async next(predicate: (f: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {

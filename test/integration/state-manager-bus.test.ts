@@ -21,7 +21,8 @@ import {
   validStatusQueueMessage,
   withUnknownKey,
 } from '../unit/protocol/arbitraries.js';
-import { routed, settledSnapshot, snapshot, waitUntil } from '../e2e/security-support.js';
+import { routed, settledSnapshot, snapshot } from '../e2e/security-support.js';
+import { eventually } from '../helpers/eventually.js';
 
 interface Hostile {
   kind: 'unsigned' | 'forged signature' | 'signed but invalid';
@@ -133,7 +134,7 @@ describe('state-manager bus input', function () {
       }
       await channel.waitForConfirms();
 
-      await waitUntil(
+      await eventually(
         async () =>
           (await channel.checkQueue(names.deadLetterQueue)).messageCount >= hostile.length,
         `${hostile.length} dead letters (seed ${seed})`,
@@ -174,11 +175,7 @@ describe('state-manager bus input', function () {
       expect(await snapshot(redis, cluster.namespace)).to.deep.equal(before);
       expect(examinee.of('status_change')).to.deep.equal([]);
 
-      supervisor.send({
-        type: 'status_change',
-        id: 'after-hostile',
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      supervisor.change('after-hostile', { targetExamineeId: 'E001', status: 'STARTED' });
       await supervisor.next((f) => f.type === 'ack' && f.id === 'after-hostile');
       await examinee.next((f) => f.type === 'status_change' && f.id === 'after-hostile');
       expect(await redis.hget(`${cluster.namespace}:examinee:E001:status`, 'status')).to.equal(

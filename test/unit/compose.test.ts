@@ -2,6 +2,7 @@
 // last check uses a Compose CLI (`docker compose` or `docker-compose`) when one is installed, and
 // `config` works without a Docker engine.
 import { Env } from '../../src/shared/config.js';
+import { parseCommand, type Command } from '../../src/cli.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,59 +33,18 @@ const SPEC_ENV = Object.keys(Env.shape);
 const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 const ONE_SHOT = 'topology';
 
-type Role =
-  | { role: 'topology'; action: string }
-  | { role: 'server'; id: string; port: number }
-  | { role: 'state-manager' }
-  | { role: 'admin'; port: number };
+/** The subcommands a compose service may run (SPEC §3); `token` and `dev` are for people. */
+const SERVICE_COMMANDS = ['topology', 'server', 'state-manager', 'admin'];
 
-/** Parses a service command as `exam-relay` would, or throws naming what is wrong. */
-function parseCommand(command: Service['command']): Role {
-  const args = typeof command === 'string' ? command.trim().split(/\s+/) : [...(command ?? [])];
-  const [sub, ...rest] = args;
-  const flags = new Map<string, string>();
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i] as string;
-    if (arg.startsWith('--')) flags.set(arg, rest[++i] ?? '');
-    else positional.push(arg);
+/** A service's command as `exam-relay` itself parses it (the image's entrypoint is exam-relay). */
+function commandOf(service: Service | undefined): Command {
+  const command = service?.command;
+  const argv = typeof command === 'string' ? command.trim().split(/\s+/) : [...(command ?? [])];
+  const parsed = parseCommand(argv);
+  if (!SERVICE_COMMANDS.includes(parsed.command)) {
+    throw new Error(`${parsed.command} is not a service command`);
   }
-  const allow = (...names: string[]) => {
-    for (const name of flags.keys()) {
-      if (!names.includes(name)) throw new Error(`${sub} takes no ${name}`);
-    }
-  };
-  const port = (): number => {
-    const value = Number(flags.get('--port'));
-    if (!Number.isInteger(value) || value < 1 || value > 65535) {
-      throw new Error(`${sub} needs --port N, got ${flags.get('--port')}`);
-    }
-    return value;
-  };
-  switch (sub) {
-    case 'topology': {
-      const [action, ...extra] = positional;
-      if (!['declare', 'verify', 'export'].includes(action ?? '') || extra.length > 0) {
-        throw new Error(`unknown topology action ${positional.join(' ')}`);
-      }
-      allow('--file');
-      return { role: 'topology', action: action as string };
-    }
-    case 'server': {
-      const id = flags.get('--id') ?? '';
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new Error(`server needs --id, got "${id}"`);
-      allow('--id', '--port');
-      return { role: 'server', id, port: port() };
-    }
-    case 'state-manager':
-      allow();
-      return { role: 'state-manager' };
-    case 'admin':
-      allow('--port');
-      return { role: 'admin', port: port() };
-    default:
-      throw new Error(`unknown exam-relay subcommand ${sub}`);
-  }
+  return parsed;
 }
 
 /** `[published, target]` of each port entry. */
@@ -142,22 +102,28 @@ describe('compose.yaml', () => {
 
   it('runs only exam-relay subcommands of SPEC §3', () => {
     for (const [name, service] of appServices) {
-      expect(() => parseCommand(service.command), name).not.to.throw();
+      expect(() => commandOf(service), name).not.to.throw();
     }
-    expect(parseCommand(services.topology?.command)).to.deep.equal({
-      role: 'topology',
-      action: 'declare',
+    expect(commandOf(services.topology)).to.deep.equal({ command: 'topology', action: 'declare' });
+    expect(commandOf(services['state-manager'])).to.deep.equal({ command: 'state-manager' });
+    expect(commandOf(services.serverA)).to.deep.equal({
+      command: 'server',
+      serverId: 'serverA',
+      port: 8081,
     });
-    expect(parseCommand(services.serverA?.command)).to.include({ id: 'serverA', port: 8081 });
-    expect(parseCommand(services.serverB?.command)).to.include({ id: 'serverB', port: 8082 });
-    expect(parseCommand(services.admin?.command)).to.include({ port: 8080 });
+    expect(commandOf(services.serverB)).to.deep.equal({
+      command: 'server',
+      serverId: 'serverB',
+      port: 8082,
+    });
+    expect(commandOf(services.admin)).to.deep.equal({ command: 'admin', port: 8080 });
   });
 
   it('publishes each --port N as host port N', () => {
     for (const [name, service] of appServices) {
-      const role = parseCommand(service.command);
-      if (!('port' in role)) continue;
-      expect(publishedPorts(service), name).to.deep.include([role.port, role.port]);
+      const command = commandOf(service);
+      if (!('port' in command)) continue;
+      expect(publishedPorts(service), name).to.deep.include([command.port, command.port]);
     }
   });
 
@@ -187,10 +153,10 @@ describe('compose.yaml', () => {
 
   it('health-checks each server on GET /healthz of its own port', () => {
     for (const [name, service] of appServices) {
-      const role = parseCommand(service.command);
-      if (role.role !== 'server') continue;
+      const command = commandOf(service);
+      if (command.command !== 'server') continue;
       const test = [service.healthcheck?.test ?? []].flat().join(' ');
-      expect(test, name).to.include(`http://127.0.0.1:${role.port}/healthz`);
+      expect(test, name).to.include(`http://127.0.0.1:${command.port}/healthz`);
     }
   });
 
@@ -209,7 +175,7 @@ describe('compose.yaml', () => {
       const env = service.environment as Record<string, string>;
       expect(env.AMQP_URL, name).to.equal('amqp://guest:guest@rabbitmq:5672');
       expect(env.REDIS_URL, name).to.equal('redis://redis:6379');
-      const role = parseCommand(service.command).role;
+      const role = commandOf(service).command;
       if (role === 'server') expect(env.AUTH_SECRET, name).to.match(/^\$\{AUTH_SECRET:\?.+\}$/);
       if (role === 'admin') expect(env.ADMIN_TOKEN, name).to.match(/^\$\{ADMIN_TOKEN:\?.+\}$/);
     }

@@ -1,4 +1,12 @@
-import type { TryIdentity } from './index.js';
+import type { Role } from '../../protocol/index.js';
+
+/** A demo identity of the try-it pages. */
+export interface TryIdentity {
+  clientId: string;
+  role: Role;
+  /** The id of the socket server its page connects to first. */
+  serverId: string;
+}
 
 /**
  * The try-it pages' HTML. The scripts (src/admin/ui/try/) fill them; every element they look up

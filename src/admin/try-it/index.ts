@@ -1,20 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../shared/errors.js';
-import { signToken, type Role } from '../../protocol/index.js';
+import { signToken } from '../../protocol/index.js';
 import type { Asset, Route } from '../http.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { TRY_SESSION_PATH, type TrySession } from './session.js';
-import { examineeHtml, indexHtml, supervisorHtml } from './html.js';
+import { examineeHtml, indexHtml, supervisorHtml, type TryIdentity } from './html.js';
+
+export type { TryIdentity } from './html.js';
 import { TRY_CSS } from './styles.js';
 
 /** One demo identity of the try-it pages. */
-export interface TryIdentity {
-  clientId: string;
-  role: Role;
-  /** The id of the socket server its page connects to first. */
-  serverId: string;
-}
-
 export interface TryItOptions {
   /** AUTH_SECRET: the try-it pages get their tokens from the dev process. */
   authSecret: string;

@@ -4,7 +4,7 @@ import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
 import { ConfirmTimeoutError, UnavailableError } from '../errors.js';
-import { messageOf, type AmqpConnection } from './connection.js';
+import type { AmqpConnection } from './connection.js';
 
 export type ChannelStatus = 'down' | 'opening' | 'ready' | 'closed';
 
@@ -34,7 +34,7 @@ const PUBLISH_ID = 'x-relay-publish-id';
  * by our previous, dead connection) is retried until it succeeds or the channel is closed.
  */
 export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down: [] }> {
-  status: ChannelStatus = 'down';
+  private state: ChannelStatus = 'down';
   private channel: ConfirmChannel | undefined;
   private readonly log: Logger;
   private readonly abort = new AbortController();
@@ -51,6 +51,19 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     this.log = options.logger.child({ module: 'amqp-channel', channel: options.name });
   }
 
+  /** `down` → `opening` → `ready` → `down` …; `closed` after `close()`. */
+  get status(): ChannelStatus {
+    return this.state;
+  }
+
+  /** The one place the status changes; every transition is logged. */
+  private setStatus(status: ChannelStatus): void {
+    if (this.state === status) return;
+    const level = status === 'opening' ? 'debug' : 'info';
+    this.log[level]({ from: this.state, to: status }, 'amqp channel status');
+    this.state = status;
+  }
+
   /** Opens now if the connection is ready, and again after every reconnect. */
   start(): void {
     this.detach ??= this.options.connection.onReady((model) => void this.open(model));
@@ -58,12 +71,12 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
 
   /** Resolves when the channel is ready (setup done). */
   async ready(): Promise<ConfirmChannel> {
-    if (this.channel && this.status === 'ready') return this.channel;
+    if (this.channel && this.state === 'ready') return this.channel;
     return new Promise((resolve) => this.once('ready', resolve));
   }
 
   get current(): ConfirmChannel | undefined {
-    return this.status === 'ready' ? this.channel : undefined;
+    return this.state === 'ready' ? this.channel : undefined;
   }
 
   /**
@@ -111,12 +124,12 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
   }
 
   async close(): Promise<void> {
-    if (this.status === 'closed') return;
+    if (this.state === 'closed') return;
     this.abort.abort();
     this.detach?.();
     const channel = this.channel;
     this.channel = undefined;
-    this.status = 'closed';
+    this.setStatus('closed');
     if (channel) await channel.close().catch(() => undefined);
   }
 
@@ -124,7 +137,7 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     const generation = ++this.generation;
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
       if (generation !== this.generation) return;
-      this.status = 'opening';
+      this.setStatus('opening');
       let channel: ConfirmChannel | undefined;
       try {
         channel = await model.createConfirmChannel();
@@ -136,25 +149,21 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
           return;
         }
         this.channel = channel;
-        this.status = 'ready';
-        this.log.debug('channel ready');
+        this.setStatus('ready');
         this.emit('ready', channel);
         return;
       } catch (err) {
         if (channel) await (channel as Channel).close().catch(() => undefined);
         if (isConnectionGone(model)) return; // the connection's reconnect will call open again
         const delay = backoff(attempt, { base: 200, cap: 5000 });
-        this.log.warn(
-          { err: messageOf(err), retryInMs: Math.round(delay) },
-          'channel setup failed',
-        );
+        this.log.warn({ err, retryInMs: Math.round(delay) }, 'channel setup failed');
         await sleep(delay, this.abort.signal);
       }
     }
   }
 
   private watch(channel: ConfirmChannel, model: ChannelModel, generation: number): void {
-    channel.on('error', (err: unknown) => this.log.warn({ err: messageOf(err) }, 'channel error'));
+    channel.on('error', (err: unknown) => this.log.warn({ err }, 'channel error'));
     channel.on('return', (msg: { properties: { headers?: Record<string, unknown> } }) => {
       const id = msg.properties.headers?.[PUBLISH_ID];
       if (typeof id === 'string') this.returned.add(id);
@@ -163,8 +172,8 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
       if (this.channel !== channel) return;
       this.channel = undefined;
       this.draining = undefined;
-      if (this.status === 'closed') return;
-      this.status = 'down';
+      if (this.state === 'closed') return;
+      this.setStatus('down');
       this.emit('down');
       if (
         generation === this.generation &&

@@ -41,7 +41,7 @@ export class AmqpConnection extends EventEmitter<{
   status: [ConnectionStatus];
   fatal: [AmqpFatalError];
 }> {
-  status: ConnectionStatus = 'idle';
+  private state: ConnectionStatus = 'idle';
   private model: ChannelModel | undefined;
   private readonly abort = new AbortController();
   private readonly log: Logger;
@@ -54,15 +54,15 @@ export class AmqpConnection extends EventEmitter<{
 
   /** The live connection, if ready. */
   get current(): ChannelModel | undefined {
-    return this.status === 'ready' ? this.model : undefined;
+    return this.state === 'ready' ? this.model : undefined;
   }
 
   /** Starts connecting; resolves once the first connection is ready. */
   async start(): Promise<void> {
-    if (this.status === 'closing' || this.status === 'closed')
+    if (this.state === 'closing' || this.state === 'closed')
       throw new ClosedError('connection closed');
     this.loop ??= this.run();
-    if (this.status === 'ready') return;
+    if (this.state === 'ready') return;
     await new Promise<void>((resolve, reject) => {
       const onReady = () => {
         this.off('fatal', onFatal);
@@ -80,12 +80,12 @@ export class AmqpConnection extends EventEmitter<{
   /** Calls `listener` now if ready and after every (re)connect. Returns a remover. */
   onReady(listener: Listener): () => void {
     this.on('ready', listener);
-    if (this.model && this.status === 'ready') listener(this.model);
+    if (this.model && this.state === 'ready') listener(this.model);
     return () => this.off('ready', listener);
   }
 
   async close(): Promise<void> {
-    if (this.status === 'closed') return;
+    if (this.state === 'closed') return;
     this.setStatus('closing');
     this.abort.abort();
     const model = this.model;
@@ -95,10 +95,16 @@ export class AmqpConnection extends EventEmitter<{
     this.setStatus('closed');
   }
 
+  /** `connecting → ready → reconnecting → … → closing → closed`; read-only outside. */
+  get status(): ConnectionStatus {
+    return this.state;
+  }
+
+  /** The one place the status changes; every transition is logged and emitted. */
   private setStatus(status: ConnectionStatus): void {
-    if (this.status === status) return;
-    this.log.info({ from: this.status, to: status }, 'amqp connection status');
-    this.status = status;
+    if (this.state === status) return;
+    this.log.info({ from: this.state, to: status }, 'amqp connection status');
+    this.state = status;
     this.emit('status', status);
   }
 
@@ -124,7 +130,7 @@ export class AmqpConnection extends EventEmitter<{
           return;
         }
         const delay = backoff(attempt++, { base: 200, cap: 5000 });
-        this.log.warn({ err: messageOf(err), retryInMs: Math.round(delay) }, 'amqp connect failed');
+        this.log.warn({ err, retryInMs: Math.round(delay) }, 'amqp connect failed');
         await sleep(delay, this.abort.signal);
         continue;
       }
@@ -139,11 +145,11 @@ export class AmqpConnection extends EventEmitter<{
       if (socket instanceof Writable) coalesceWrites(socket);
       const closed = new Promise<void>((resolve) => {
         model.connection.once('close', (err?: unknown) => {
-          if (err) this.log.warn({ err: messageOf(err) }, 'amqp connection lost');
+          if (err) this.log.warn({ err }, 'amqp connection lost');
           resolve();
         });
         // 'error' always precedes 'close'; without a listener it would crash the process.
-        model.on('error', (err: unknown) => this.log.warn({ err: messageOf(err) }, 'amqp error'));
+        model.on('error', (err: unknown) => this.log.warn({ err }, 'amqp error'));
         model.on('blocked', (reason: unknown) =>
           this.log.warn({ reason }, 'broker blocked publishing'),
         );

@@ -17,8 +17,8 @@ import { waitForHttp, type RoleProcess } from '../../helpers/processes.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges, type StreamResult } from '../../helpers/fault-stream.js';
+import { eventually, sleep } from '../../helpers/eventually.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The supervisor streams far faster than a person; lift the per-connection rate limit. */
 const ENV = {
   RATE_LIMIT_PER_SECOND: '100000',
@@ -110,13 +110,6 @@ describe('faults in everyday situations', function () {
     clients.push(client);
     return client;
   }
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
-  }
   /** serverId -> connId of every server Redis says the client holds sockets on. */
   const connectionsOf = (clientId: string) => redis.hgetall(key(`client:${clientId}:connections`));
   const serversOf = async (clientId: string) => Object.keys(await connectionsOf(clientId)).sort();
@@ -144,6 +137,16 @@ describe('faults in everyday situations', function () {
    * Every acked id reached `name` exactly once, in seq order; prints the counts. `frames` is
    * read again while waiting, so late deliveries are counted.
    */
+  /** Each of `clients` (named for the report) got every acked change once, in order. */
+  async function expectEachGetsEveryChangeOnce(
+    what: string,
+    clients: [string, { frames: Frame[] }][],
+    stream: StreamResult,
+  ) {
+    for (const [who, client] of clients) {
+      await expectEveryChangeOnce(`${what}: ${who}`, () => client.frames, stream);
+    }
+  }
   async function expectEveryChangeOnce(name: string, frames: () => Frame[], stream: StreamResult) {
     const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
     const deadline = Date.now() + 30_000;
@@ -191,8 +194,16 @@ describe('faults in everyday situations', function () {
       const disconnects: string[] = [];
       examinee.on('disconnected', (d) => disconnects.push(d.reason));
       await examinee.connect();
-      await until('E001 on serverA', async () => (await serversOf('E001')).join() === 'serverA');
-      await until('E003 on serverA', async () => (await serversOf('E003')).join() === 'serverA');
+      await eventually(
+        async () => (await serversOf('E001')).join() === 'serverA',
+        'E001 on serverA',
+        20_000,
+      );
+      await eventually(
+        async () => (await serversOf('E003')).join() === 'serverA',
+        'E003 on serverA',
+        20_000,
+      );
       await supervisor.next(isPresence('E001', true));
 
       const stream = (prefix: string) =>
@@ -205,7 +216,11 @@ describe('faults in everyday situations', function () {
       await raw.closed;
       expect(raw.closeCode, 'raw client close code').to.equal(1012);
       expect(raw.frames.filter((f) => f.type === 'reconnect')).to.have.length(1);
-      await until('E001 welcomed by serverB', async () => welcomes.includes('serverB'));
+      await eventually(
+        async () => welcomes.includes('serverB'),
+        'E001 welcomed by serverB',
+        20_000,
+      );
       // Made after the move, with serverA still cut off.
       const moved = await stream('moved');
       expect(
@@ -235,18 +250,18 @@ describe('faults in everyday situations', function () {
       expect(
         (back.frames.find((f) => f.type === 'welcome')?.data as { serverId: string }).serverId,
       ).to.equal('serverA');
-      supervisor.send({
-        type: 'status_change',
-        id: 'back-1',
-        data: { targetExamineeId: 'E002', status: 'STARTED' },
-      });
+      supervisor.change('back-1', { targetExamineeId: 'E002', status: 'STARTED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'back-1');
       expect(ack.data).to.deep.include({ delivered: ['E002'], pending: [] });
       await back.next((f) => f.type === 'status_change' && f.id === 'back-1');
 
       // Redis: E001 only where it is; the shed raw client, which did not come back, is gone and
       // its supervisor told so; E001 never went offline.
-      await until('serverA reconciled', async () => (await serversOf('E001')).join() === 'serverB');
+      await eventually(
+        async () => (await serversOf('E001')).join() === 'serverB',
+        'serverA reconciled',
+        20_000,
+      );
       expect(await redis.hget(key('client:E001:route'), 'serverId')).to.equal('serverB');
       expect(await serverStatus('serverA')).to.equal('ACTIVE');
       await supervisor.next(isPresence('E003', false), 20_000);
@@ -267,7 +282,11 @@ describe('faults in everyday situations', function () {
       const supervisor = await login('serverB', 'S001', 'supervisor');
       const examinee = await login('serverA', 'E001', 'examinee');
       const watcher = await login('serverA', 'S002', 'supervisor');
-      await until('E001 on serverA', async () => (await serversOf('E001')).join() === 'serverA');
+      await eventually(
+        async () => (await serversOf('E001')).join() === 'serverA',
+        'E001 on serverA',
+        20_000,
+      );
       const stream = (prefix: string) =>
         streamChanges(supervisor, { count: 150, targetExamineeId: 'E001', prefix });
 
@@ -282,24 +301,18 @@ describe('faults in everyday situations', function () {
       proxy.restore();
       const readyLines = () =>
         serverA.process.lines.filter((l) => l.msg === 'amqp connection status' && l.to === 'ready');
-      await until('serverA reconnected', async () => readyLines().length >= 2);
+      await eventually(async () => readyLines().length >= 2, 'serverA reconnected', 20_000);
       await waitForHttp(`http://127.0.0.1:${started().port('serverA')}/readyz`, 200, 30_000);
       const after = await stream('after');
 
       const all = joined([before, during, after]);
-      await expectEveryChangeOnce(
-        'link stalled < BROKER_LOST_CLOSE_MS: examinee',
-        () => examinee.frames,
-        all,
-      );
-      await expectEveryChangeOnce(
-        'link stalled < BROKER_LOST_CLOSE_MS: supervisor on serverA',
-        () => watcher.frames,
-        all,
-      );
-      await expectEveryChangeOnce(
-        'link stalled < BROKER_LOST_CLOSE_MS: supervisor',
-        () => supervisor.frames,
+      await expectEachGetsEveryChangeOnce(
+        'link stalled < BROKER_LOST_CLOSE_MS',
+        [
+          ['examinee', examinee],
+          ['supervisor on serverA', watcher],
+          ['supervisor', supervisor],
+        ],
         all,
       );
       for (const client of [examinee, watcher, supervisor]) {
@@ -333,8 +346,11 @@ describe('faults in everyday situations', function () {
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
       const e2 = await login('serverB', 'E002', 'examinee');
-      await until('E001, E002, S001 registered', async () =>
-        (await Promise.all(['E001', 'E002', 'S001'].map(serversOf))).every((s) => s.length === 1),
+      await eventually(
+        async () =>
+          (await Promise.all(['E001', 'E002', 'S001'].map(serversOf))).every((s) => s.length === 1),
+        'E001, E002, S001 registered',
+        20_000,
       );
       const before = await streamChanges(supervisor, {
         count: 100,
@@ -371,21 +387,23 @@ describe('faults in everyday situations', function () {
         targetExamineeId: 'E001',
         prefix: 'after',
       });
-      await until('E003 registered', async () => (await serversOf('E003')).join() === 'serverA');
+      await eventually(
+        async () => (await serversOf('E003')).join() === 'serverA',
+        'E003 registered',
+        20_000,
+      );
       await supervisor.next(isPresence('E003', true));
       await sleep(3000); // a few heartbeats and sweeps after the outage
       watching = false;
       await watch;
 
       const all = joined([before, duringStream, after]);
-      await expectEveryChangeOnce(
-        'state manager link stalled: examinee',
-        () => examinee.frames,
-        all,
-      );
-      await expectEveryChangeOnce(
-        'state manager link stalled: supervisor',
-        () => supervisor.frames,
+      await expectEachGetsEveryChangeOnce(
+        'state manager link stalled',
+        [
+          ['examinee', examinee],
+          ['supervisor', supervisor],
+        ],
         all,
       );
       const down = statuses.filter((s) => !s.endsWith(':ACTIVE'));
@@ -422,9 +440,10 @@ describe('faults in everyday situations', function () {
       examinee.close();
       const offline = await supervisor.next(isPresence('E001', false));
       expect(offline.data).to.include({ serverId: 'serverA' });
-      await until(
-        'E001 route gone',
+      await eventually(
         async () => (await redis.exists(key('client:E001:route'))) === 0,
+        'E001 route gone',
+        20_000,
       );
       expect(await redis.exists(key('client:E001:connections'))).to.equal(0);
       expect(await redis.hexists(key('server:serverA:connections'), 'client:E001')).to.equal(0);
@@ -439,7 +458,11 @@ describe('faults in everyday situations', function () {
       const serverA = serverProcess('serverA');
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
-      await until('E001 on serverA', async () => (await serversOf('E001')).join() === 'serverA');
+      await eventually(
+        async () => (await serversOf('E001')).join() === 'serverA',
+        'E001 on serverA',
+        20_000,
+      );
       const queue = `${started().namespace}.serverA_queue`;
       const path = `/api/queues/%2F/${encodeURIComponent(queue)}`;
       // As `rabbitmqctl delete_queue` in the issue: the management API (3.10) refuses to delete
@@ -462,18 +485,26 @@ describe('faults in everyday situations', function () {
       await serverA.waitForLog(
         (l) => l.msg === 'consumer cancelled by the broker; setting it up again',
       );
-      await until('queue consumed again', async () => {
-        const res = await management(path);
-        return res.status === 200 && ((await res.json()) as { consumers?: number }).consumers === 1;
-      });
-      await expectEveryChangeOnce('queue deleted: examinee', () => examinee.frames, stream);
-      await expectEveryChangeOnce('queue deleted: supervisor', () => supervisor.frames, stream);
+      await eventually(
+        async () => {
+          const res = await management(path);
+          return (
+            res.status === 200 && ((await res.json()) as { consumers?: number }).consumers === 1
+          );
+        },
+        'queue consumed again',
+        20_000,
+      );
+      await expectEachGetsEveryChangeOnce(
+        'queue deleted',
+        [
+          ['examinee', examinee],
+          ['supervisor', supervisor],
+        ],
+        stream,
+      );
 
-      supervisor.send({
-        type: 'status_change',
-        id: 'after-delete',
-        data: { targetExamineeId: 'E001', status: 'ENDED' },
-      });
+      supervisor.change('after-delete', { targetExamineeId: 'E001', status: 'ENDED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'after-delete');
       expect(ack.data).to.deep.include({ delivered: ['E001'], pending: [] });
       const change = await examinee.next(
@@ -494,8 +525,16 @@ describe('faults in everyday situations', function () {
       cluster = await Cluster.start({ stateManagers: 2, env: ENV });
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
-      await until('E001 on serverA', async () => (await serversOf('E001')).join() === 'serverA');
-      await until('S001 on serverB', async () => (await serversOf('S001')).join() === 'serverB');
+      await eventually(
+        async () => (await serversOf('E001')).join() === 'serverA',
+        'E001 on serverA',
+        20_000,
+      );
+      await eventually(
+        async () => (await serversOf('S001')).join() === 'serverB',
+        'S001 on serverB',
+        20_000,
+      );
       const ids = Array.from({ length: CHANGES }, (_, i) => `order-${i}`);
       ids.forEach((id, i) =>
         supervisor.send({
@@ -505,7 +544,7 @@ describe('faults in everyday situations', function () {
         }),
       );
       const acks = () => new Set(supervisor.of('ack').map((f) => String(f.id))).size;
-      await until('100 acks', async () => acks() >= 100, 60_000);
+      await eventually(async () => acks() >= 100, '100 acks', 60_000);
       // The one consuming (single active consumer): the one that has applied changes.
       const applied = (sm: RoleProcess) =>
         sm.lines.filter((l) => l.msg === 'status change applied and routed').length;
@@ -520,7 +559,7 @@ describe('faults in everyday situations', function () {
       expect(ackedAtKill, 'killed mid-stream').to.be.below(CHANGES);
 
       const isOrder = (f: Frame) => f.type === 'status_change' && String(f.id).startsWith('order-');
-      await until('all acked', async () => acks() === CHANGES, 90_000);
+      await eventually(async () => acks() === CHANGES, 'all acked', 90_000);
       await examinee.count(isOrder, CHANGES, 30_000);
       await supervisor.count(isOrder, CHANGES, 30_000);
       await sleep(300); // anything duplicated would arrive now

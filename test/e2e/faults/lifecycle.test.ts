@@ -10,8 +10,8 @@ import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges } from '../../helpers/fault-stream.js';
 import { BusSigner } from '../../../src/shared/bus-signature.js';
 import { createNames } from '../../../src/topology/names.js';
+import { eventually, sleep } from '../../helpers/eventually.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ENV = {
   RATE_LIMIT_PER_SECOND: '5000',
   RATE_LIMIT_BURST: '5000',
@@ -45,29 +45,22 @@ describe('server lifecycle and poison messages', function () {
     clients.push(c);
     return c;
   }
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
-  }
   const routedTo = (id: string, server: string) => async () =>
     (await redis.hget(key(`client:${id}:route`), 'serverId')) === server;
 
   describe('a server that stops heartbeating', () => {
     it('is marked DOWN within 15 s with its routes gone, and ACTIVE again when it returns', async () => {
       await login('serverA', 'E001', 'examinee');
-      await until('route', routedTo('E001', 'serverA'));
+      await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       const server = cluster.servers.get('serverA')?.process;
       server?.child.kill('SIGSTOP');
       try {
         const lastSync = Date.parse(
           (await redis.hget(key('server:serverA:connections'), 'lastSync')) ?? '',
         );
-        await until(
-          'DOWN',
+        await eventually(
           async () => (await redis.hget(key('server:serverA:connections'), 'status')) === 'DOWN',
+          'DOWN',
           20_000,
         );
         const after = Date.now() - lastSync;
@@ -77,12 +70,13 @@ describe('server lifecycle and poison messages', function () {
       } finally {
         server?.child.kill('SIGCONT');
       }
-      await until(
-        'ACTIVE',
+      await eventually(
         async () => (await redis.hget(key('server:serverA:connections'), 'status')) === 'ACTIVE',
+        'ACTIVE',
+        20_000,
       );
       // The socket survived the pause: its server's heartbeat restores the route.
-      await until('route restored', routedTo('E001', 'serverA'));
+      await eventually(routedTo('E001', 'serverA'), 'route restored', 20_000);
     });
   });
 
@@ -91,7 +85,7 @@ describe('server lifecycle and poison messages', function () {
       const old = cluster.servers.get('serverA');
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
-      await until('route', routedTo('E001', 'serverA'));
+      await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       // The old process hangs: its connection (and so its exclusive queue) lingers.
       old?.process.child.kill('SIGSTOP');
       const port = await freePort();
@@ -102,15 +96,12 @@ describe('server lifecycle and poison messages', function () {
       );
       try {
         await replacement.waitForLog(
-          (l) => l.msg === 'channel setup failed' && /RESOURCE_LOCKED|405/.test(String(l.err)),
+          (l) =>
+            l.msg === 'channel setup failed' && /RESOURCE_LOCKED|405/.test(JSON.stringify(l.err)),
         );
         expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(503);
         // Routed now, this lands in the old, locked queue and dies with it.
-        supervisor.send({
-          type: 'status_change',
-          id: 'locked-1',
-          data: { targetExamineeId: 'E001', status: 'PAUSED' },
-        });
+        supervisor.change('locked-1', { targetExamineeId: 'E001', status: 'PAUSED' });
         await supervisor.next((f) => f.type === 'ack' && f.id === 'locked-1');
         await old?.process.stop('SIGKILL');
         await examinee.closed;
@@ -129,7 +120,7 @@ describe('server lifecycle and poison messages', function () {
     it('tells clients to reconnect, closes with 1001, and they resume elsewhere without loss', async () => {
       const first = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
-      await until('route', routedTo('E001', 'serverA'));
+      await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       let second: TestClient | undefined;
       let exitCode: Promise<number | null> | undefined;
       const moved = (async () => {
@@ -164,7 +155,7 @@ describe('server lifecycle and poison messages', function () {
       expect(verdict.lost).to.deep.equal([]);
       expect(verdict.duplicated).to.deep.equal([]);
       expect(verdict.outOfOrder).to.equal(0);
-      await until('route moved', routedTo('E001', 'serverB'));
+      await eventually(routedTo('E001', 'serverB'), 'route moved', 20_000);
     });
   });
 
@@ -196,14 +187,10 @@ describe('server lifecycle and poison messages', function () {
     it('dead-letters unsigned and invalid messages with the reason, without blocking the queue', async () => {
       const e1 = await login('serverA', 'E001', 'examinee');
       const s1 = await login('serverB', 'S001', 'supervisor');
-      await until('route', routedTo('E001', 'serverA'));
+      await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       await publishRaw(Buffer.from('{"type":"route_message"'), true);
       await publishRaw(Buffer.from(JSON.stringify({ type: 'sync_state', data: {} })), false);
-      s1.send({
-        type: 'status_change',
-        id: 'after-poison',
-        data: { targetExamineeId: 'E001', status: 'STARTED' },
-      });
+      s1.change('after-poison', { targetExamineeId: 'E001', status: 'STARTED' });
       await s1.next((f) => f.type === 'ack' && f.id === 'after-poison');
       await e1.next((f) => f.type === 'status_change' && f.id === 'after-poison');
       const dead = await deadLetters(2);
@@ -217,20 +204,12 @@ describe('server lifecycle and poison messages', function () {
       const s1 = await login('serverB', 'S001', 'supervisor');
       await login('serverA', 'E009', 'examinee');
       const e10 = await login('serverA', 'E010', 'examinee');
-      await until('route', routedTo('E009', 'serverA'));
-      await until('route', routedTo('E010', 'serverA'));
+      await eventually(routedTo('E009', 'serverA'), 'route', 20_000);
+      await eventually(routedTo('E010', 'serverA'), 'route', 20_000);
       // Someone wrote the wrong type under the examinee's status key: applying fails each time.
       await redis.set(key('examinee:E009:status'), 'corrupt');
-      s1.send({
-        type: 'status_change',
-        id: 'poison-1',
-        data: { targetExamineeId: 'E009', status: 'ENDED' },
-      });
-      s1.send({
-        type: 'status_change',
-        id: 'healthy-1',
-        data: { targetExamineeId: 'E010', status: 'PAUSED' },
-      });
+      s1.change('poison-1', { targetExamineeId: 'E009', status: 'ENDED' });
+      s1.change('healthy-1', { targetExamineeId: 'E010', status: 'PAUSED' });
       await s1.next((f) => f.type === 'ack' && f.id === 'healthy-1');
       await e10.next((f) => f.type === 'status_change' && f.id === 'healthy-1');
       const [dead] = await deadLetters(1);

@@ -2,12 +2,8 @@
 // in-process in a random namespace; Redis state is written with a raw client, as the state
 // manager would have written it.
 import { expect } from 'chai';
-import {
-  ADMIN_TOKEN,
-  startAdminHarness,
-  eventually,
-  type AdminHarness,
-} from '../../helpers/admin-harness.js';
+import { ADMIN_TOKEN, startAdminHarness, type AdminHarness } from '../../helpers/admin-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -153,7 +149,7 @@ describe('admin API', function () {
       const after = await eventually(async () => {
         const view = (await (await h.api('/api/cluster')).json()) as View;
         return view.source === 'sync_state' ? view : undefined;
-      });
+      }, 'the view from sync_state');
       const a = after.servers.find((s) => s.id === 'serverA');
       expect(a).to.include({ connections: 2, queue: `${h.ns}.serverA_queue` });
       expect(a?.clients).to.deep.equal(['E001', 'S001']);
@@ -165,8 +161,9 @@ describe('admin API', function () {
         type: 'sync_state',
         data: { servers: 'x' },
       });
-      await eventually(async () =>
-        h.logs.some((l) => l.includes('invalid sync_state ignored')) ? true : undefined,
+      await eventually(
+        async () => h.logs.some((l) => l.includes('invalid sync_state ignored')),
+        'the log line',
       );
       const metrics = await (await h.api('/metrics', { auth: false })).text();
       expect(metrics).to.match(/exam_relay_admin_sync_states_total\{result="invalid"\} 1/);
@@ -180,32 +177,20 @@ describe('admin API', function () {
         .multi()
         .sadd(k.examExaminees('EXAM1'), 'E001', 'E002')
         .sadd(k.examSupervisors('EXAM1'), 'S001')
-        .hset(
-          k.clientRoute('E001'),
-          'serverId',
-          'serverA',
-          'lastConnection',
-          now(),
-          'connId',
-          'c1',
-          'role',
-          'examinee',
-          'examId',
-          'EXAM1',
-        )
-        .hset(
-          k.clientRoute('S001'),
-          'serverId',
-          'serverB',
-          'lastConnection',
-          now(),
-          'connId',
-          'c2',
-          'role',
-          'supervisor',
-          'examId',
-          'EXAM1',
-        )
+        .hset(k.clientRoute('E001'), {
+          serverId: 'serverA',
+          lastConnection: now(),
+          connId: 'c1',
+          role: 'examinee',
+          examId: 'EXAM1',
+        })
+        .hset(k.clientRoute('S001'), {
+          serverId: 'serverB',
+          lastConnection: now(),
+          connId: 'c2',
+          role: 'supervisor',
+          examId: 'EXAM1',
+        })
         .hset(
           k.examineeStatus('E001'),
           'status',

@@ -1,7 +1,8 @@
 // Needs RabbitMQ 3.10+ at AMQP_URL and Redis at REDIS_URL (localhost defaults). Runs the admin
 // in-process in a random namespace and reads its server-sent events over HTTP.
 import { expect } from 'chai';
-import { startAdminHarness, eventually, type AdminHarness } from '../../helpers/admin-harness.js';
+import { startAdminHarness, type AdminHarness } from '../../helpers/admin-harness.js';
+import { eventually } from '../../helpers/eventually.js';
 
 interface Event {
   event: string;
@@ -57,8 +58,8 @@ class Stream {
   ) {
     return eventually(
       async () => this.events.find((e) => e.event === event && match(e.data))?.data,
-      timeoutMs,
       `event ${event}`,
+      timeoutMs,
     );
   }
 
@@ -84,17 +85,12 @@ describe('admin live feed', function () {
     await h.redis
       .multi()
       .sadd(k.examExaminees('EXAM1'), 'E001', 'E002')
-      .hset(
-        k.clientRoute('E001'),
-        'serverId',
-        'serverA',
-        'connId',
-        'c1',
-        'role',
-        'examinee',
-        'examId',
-        'EXAM1',
-      )
+      .hset(k.clientRoute('E001'), {
+        serverId: 'serverA',
+        connId: 'c1',
+        role: 'examinee',
+        examId: 'EXAM1',
+      })
       .exec();
   });
   afterEach(() => {
@@ -191,7 +187,7 @@ describe('admin live feed', function () {
         )?.[1];
       expect(await gauge()).to.equal('2');
       for (const s of streams.splice(0)) s.close();
-      await eventually(async () => ((await gauge()) === '0' ? true : undefined));
+      await eventually(async () => (await gauge()) === '0', 'the gauge at 0');
     });
   });
 });

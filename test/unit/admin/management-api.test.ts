@@ -1,14 +1,7 @@
 import { expect } from 'chai';
-import { toStats, vhostOf } from '../../../src/admin/management-api.js';
+import { toStats } from '../../../src/admin/management-api.js';
 
 describe('admin/management-api', () => {
-  describe('#vhostOf', () => {
-    it('reads the vhost from the path, / when there is none', () => {
-      expect(vhostOf('amqp://h:5672')).to.equal('/');
-      expect(vhostOf('amqp://h:5672/exam%2Fprod')).to.equal('exam/prod');
-    });
-  });
-
   describe('#toStats', () => {
     it('reads depth, consumers and rates', () => {
       expect(

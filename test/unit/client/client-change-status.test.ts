@@ -6,7 +6,8 @@ import {
   RequestTimeoutError,
   type ExamineeStatus,
 } from '../../../src/client/index.js';
-import { Harness, record, waitFor } from './fake-server.js';
+import { eventually } from '../../helpers/eventually.js';
+import { Harness, record } from './fake-server.js';
 
 const ACK = {
   status: 'STARTED',
@@ -243,7 +244,7 @@ describe('ExamRelayClient', () => {
       ]);
       await new Promise((r) => setTimeout(r, 100));
       expect(server.connections).to.have.length(1);
-      await waitFor(() => server.connections[0]?.closeCode === 1000, 'a normal closure');
+      await eventually(() => server.connections[0]?.closeCode === 1000, 'a normal closure');
       expect(
         await client.changeStatus({ examId: 'EXAM1' }, 'STARTED').catch((e) => e),
       ).to.be.instanceOf(ClientClosedError);

@@ -1,7 +1,8 @@
 // No services needed: an in-process `ws` server plays the socket server.
 import { expect } from 'chai';
 import { ExamRelayClient, RequestError, TokenError } from '../../../src/client/index.js';
-import { Harness, WebSocket, deadUrl, record, waitFor } from './fake-server.js';
+import { eventually } from '../../helpers/eventually.js';
+import { Harness, WebSocket, deadUrl, record } from './fake-server.js';
 
 /** Sets (or with undefined, removes) globalThis.WebSocket; returns the undo. */
 function replaceGlobalWebSocket(value: unknown): () => void {
@@ -98,9 +99,9 @@ describe('ExamRelayClient', () => {
       await client.connect();
 
       (await a.connection(0)).terminate();
-      await waitFor(() => connected.length === 2, 'second connect');
+      await eventually(() => connected.length === 2, 'second connect');
       (await b.connection(0)).terminate();
-      await waitFor(() => connected.length === 3, 'third connect');
+      await eventually(() => connected.length === 3, 'third connect');
 
       expect(connected.map((c) => c.serverId)).to.deep.equal(['serverA', 'serverB', 'serverA']);
     });
@@ -117,7 +118,7 @@ describe('ExamRelayClient', () => {
       conn.send({ type: 'reconnect', data: { reason: 'server shutting down' } });
       conn.close(1001, 'server shutting down');
 
-      await waitFor(() => connected.length === 2, 'reconnect to serverB');
+      await eventually(() => connected.length === 2, 'reconnect to serverB');
       expect(connected[1]?.serverId).to.equal('serverB');
       expect(disconnected[0]).to.include({
         url: a.url,
@@ -141,7 +142,7 @@ describe('ExamRelayClient', () => {
       await client.connect();
       await new Promise((r) => setTimeout(r, 70));
       (await server.connection(0)).terminate();
-      await waitFor(() => disconnected.length === 5, 'five disconnects');
+      await eventually(() => disconnected.length === 5, 'five disconnects');
 
       expect(disconnected.map((d) => d.delayMs)).to.deep.equal([10, 20, 30, 10, 20]);
     });
@@ -156,7 +157,7 @@ describe('ExamRelayClient', () => {
       const disconnected = record(client, 'disconnected');
       client.on('welcome', () => server.connections.at(-1)?.close(1013, 'broker unavailable'));
       await client.connect();
-      await waitFor(() => disconnected.length === 4, 'four disconnects');
+      await eventually(() => disconnected.length === 4, 'four disconnects');
 
       expect(disconnected.map((d) => d.code)).to.deep.equal([1013, 1013, 1013, 1013]);
       expect(disconnected.map((d) => d.delayMs)).to.deep.equal([10, 20, 40, 80]);
@@ -200,7 +201,7 @@ describe('ExamRelayClient', () => {
       const client = h.client({ urls: [server.url], token: () => `tok-${++calls}` });
       await client.connect();
       (await server.connection(0)).close(4401, 'token expired');
-      await waitFor(() => client.status === 'stopped', 'stopped');
+      await eventually(() => client.status === 'stopped', 'stopped');
 
       await client.connect();
 

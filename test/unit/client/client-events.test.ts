@@ -1,7 +1,8 @@
 // No services needed: an in-process `ws` server plays the socket server.
 import { expect } from 'chai';
 import { ProtocolError } from '../../../src/client/index.js';
-import { Harness, record, waitFor } from './fake-server.js';
+import { eventually } from '../../helpers/eventually.js';
+import { Harness, record } from './fake-server.js';
 
 const change = (seq: number, id = `m-${seq}`) => ({
   type: 'status_change',
@@ -29,7 +30,7 @@ describe('ExamRelayClient', () => {
 
       for (const seq of [1, 2, 2, 1, 3]) conn.send(change(seq));
 
-      await waitFor(() => changes.length === 3, 'three changes');
+      await eventually(() => changes.length === 3, 'three changes');
       await new Promise((r) => setTimeout(r, 30));
       expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
       expect(changes[0]).to.deep.equal({ seq: 1, id: 'm-1', data: change(1).data });
@@ -44,14 +45,14 @@ describe('ExamRelayClient', () => {
       await client.connect();
       const first = await a.connection(0);
       for (const seq of [1, 2, 3]) first.send(change(seq));
-      await waitFor(() => changes.length === 3, 'three changes');
+      await eventually(() => changes.length === 3, 'three changes');
 
       first.terminate();
       const second = await b.welcomed(0);
       expect(second.hello?.resume).to.deep.equal({ lastSeq: 3, epoch: 'e1' });
       for (const seq of [2, 3, 4]) second.send(change(seq));
 
-      await waitFor(() => changes.length === 4, 'the fourth change');
+      await eventually(() => changes.length === 4, 'the fourth change');
       expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3, 4]);
     });
 
@@ -70,7 +71,7 @@ describe('ExamRelayClient', () => {
       expect(again.hello?.resume).to.deep.equal({ lastSeq: 1, epoch: 'e1' });
       again.send(change(2));
       again.send(change(3));
-      await waitFor(() => changes.length === 3, 'three changes');
+      await eventually(() => changes.length === 3, 'three changes');
       expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
       expect(errors[0]).to.be.instanceOf(ProtocolError);
       expect(errors[0]?.message).to.equal('seq gap: expected 2, got 3');
@@ -90,7 +91,7 @@ describe('ExamRelayClient', () => {
       conn.send({ type: 'resync', data: { fromSeq: 1, toSeq: 5 } });
       conn.send(change(6));
 
-      await waitFor(() => changes.length === 2, 'two changes');
+      await eventually(() => changes.length === 2, 'two changes');
       expect(resyncs).to.deep.equal([{ fromSeq: 1, toSeq: 5 }]);
       expect(changes.map((c) => c.seq)).to.deep.equal([1, 6]);
       expect(server.connections).to.have.length(1);
@@ -105,7 +106,7 @@ describe('ExamRelayClient', () => {
 
       (await server.connection(0)).send(change(4));
 
-      await waitFor(() => changes.length === 1, 'the change after the reset');
+      await eventually(() => changes.length === 1, 'the change after the reset');
       expect(resyncs).to.deep.equal([{ fromSeq: 3, toSeq: 10 }]);
       expect(client.lastSeq).to.equal(4);
     });
@@ -124,7 +125,7 @@ describe('ExamRelayClient', () => {
       conn.sendRaw('not json');
       conn.send(change(1));
 
-      await waitFor(() => changes.length === 1, 'the valid change');
+      await eventually(() => changes.length === 1, 'the valid change');
       expect(errors).to.have.length(2);
       expect(errors.every((e) => e instanceof ProtocolError && e.code === 'PROTOCOL')).to.equal(
         true,
@@ -145,7 +146,7 @@ describe('ExamRelayClient', () => {
         message: 'too many messages; slow down',
       });
 
-      await waitFor(() => errors.length === 1, 'the error');
+      await eventually(() => errors.length === 1, 'the error');
       expect(errors[0]).to.include({ code: 'RATE_LIMITED', retryable: true });
     });
   });
@@ -160,7 +161,7 @@ describe('ExamRelayClient', () => {
 
       (await server.connection(0)).send({ type: 'presence', data });
 
-      await waitFor(() => presence.length === 1, 'presence');
+      await eventually(() => presence.length === 1, 'presence');
       expect(presence[0]).to.deep.equal(data);
     });
   });

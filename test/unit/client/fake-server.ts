@@ -7,23 +7,9 @@ import {
   type ExamRelayClientEvents,
   type ExamRelayClientOptions,
 } from '../../../src/client/index.js';
+import { eventually } from '../../helpers/eventually.js';
 
 export type Sent = Record<string, unknown> & { type: string };
-
-/** Polls `check` until it returns a value other than undefined/false. */
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  what: string,
-  timeoutMs = 3000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** One client socket as the fake server sees it. */
 export class FakeConnection {
@@ -46,7 +32,7 @@ export class FakeConnection {
   }
 
   async next(type: string, count = 1): Promise<Sent[]> {
-    return waitFor(() => this.of(type).length >= count && this.of(type), `${count} ${type}`);
+    return eventually(() => this.of(type).length >= count && this.of(type), `${count} ${type}`);
   }
 
   send(frame: ServerFrame | Record<string, unknown>): void {
@@ -132,7 +118,7 @@ export class FakeServer {
 
   /** The nth connection (0-based), waiting for it. */
   connection(n: number, timeoutMs = 3000): Promise<FakeConnection> {
-    return waitFor(() => this.connections[n], `connection #${n} to ${this.url}`, timeoutMs);
+    return eventually(() => this.connections[n], `connection #${n} to ${this.url}`, timeoutMs);
   }
 
   /** The nth connection once the client has been welcomed on it. */

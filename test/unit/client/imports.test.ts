@@ -27,7 +27,7 @@ describe('client/index', () => {
   describe('imports', () => {
     const { files, packages } = reach('client/index.ts');
 
-    it('reach only src/client and the I/O-free protocol schemas', () => {
+    it('reach only src/client, the I/O-free protocol schemas and the shared backoff', () => {
       const outside = [...files]
         .map((f) => relative(SRC, f))
         .filter((f) => !f.startsWith('client/'));
@@ -37,6 +37,7 @@ describe('client/index', () => {
         'protocol/common.ts',
         'protocol/parse.ts',
         'protocol/server-frame.ts',
+        'shared/backoff.ts',
       ]);
     });
 

@@ -53,21 +53,26 @@ export const CLIENT_KEYS = new Set([
 
 // ---- bus messages -----------------------------------------------------------------------
 
-const toStateManager = <P, E extends Record<string, fc.Arbitrary<unknown>>>(
-  messageType: string,
-  payload: fc.Arbitrary<P>,
-  extra: E,
-) =>
-  fc.record({
-    type: fc.constant('route_message'),
-    data: fc.record({
-      sourceServer: serverId,
-      targetServer: fc.constant('state-manager'),
-      messageType: fc.constant(messageType),
-      payload,
-      ...extra,
-    }),
-  });
+/** A `route_message` of one kind to `target` (the state manager, or any server). */
+const route =
+  (target: fc.Arbitrary<string>) =>
+  <P, E extends Record<string, fc.Arbitrary<unknown>>>(
+    messageType: string,
+    payload: fc.Arbitrary<P>,
+    extra: E,
+  ) =>
+    fc.record({
+      type: fc.constant('route_message'),
+      data: fc.record({
+        sourceServer: serverId,
+        targetServer: target,
+        messageType: fc.constant(messageType),
+        payload,
+        ...extra,
+      }),
+    });
+
+const toStateManager = route(fc.constant('state-manager'));
 
 export const syncState = fc.record({
   type: fc.constant('sync_state'),
@@ -108,21 +113,7 @@ export const validStatusQueueMessage = fc.oneof(
   syncState,
 );
 
-const toServer = <P, E extends Record<string, fc.Arbitrary<unknown>>>(
-  messageType: string,
-  payload: fc.Arbitrary<P>,
-  extra: E,
-) =>
-  fc.record({
-    type: fc.constant('route_message'),
-    data: fc.record({
-      sourceServer: serverId,
-      targetServer: serverId,
-      messageType: fc.constant(messageType),
-      payload,
-      ...extra,
-    }),
-  });
+const toServer = route(serverId);
 
 const ids = fc.array(clientId, { maxLength: 4 });
 

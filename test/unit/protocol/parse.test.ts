@@ -31,6 +31,66 @@ function verdict<S extends z.ZodType>(schema: S, text: string) {
   return result as ReturnType<typeof parseJson<S>>;
 }
 
+/**
+ * What `parseJson` must answer for `text`, worked out without it: not JSON (JSON.parse throws),
+ * too deep (more than 32 levels, counted without recursion), or checked against the schema, as
+ * the JSON value with its `__proto__` keys dropped.
+ */
+function classify(
+  text: string,
+): { kind: 'not JSON' } | { kind: 'too deep' } | { kind: 'checked'; raw: unknown } {
+  let plain: unknown;
+  try {
+    plain = JSON.parse(text);
+  } catch {
+    return { kind: 'not JSON' };
+  }
+  const stack: [unknown, number][] = [[plain, 0]];
+  while (stack.length > 0) {
+    const [value, level] = stack.pop() as [unknown, number];
+    if (level > 32) return { kind: 'too deep' };
+    if (typeof value === 'object' && value !== null) {
+      for (const child of Object.values(value)) stack.push([child, level + 1]);
+    }
+  }
+  return {
+    kind: 'checked',
+    raw: JSON.parse(text, (k, v: unknown) => (k === '__proto__' ? undefined : v)),
+  };
+}
+
+/**
+ * The verdict on `text` is the right one: "not JSON" for what is not JSON, "nested deeper than
+ * 32" for what is too deep, and otherwise either the value itself or an error naming a path
+ * (of the input, or a key the schema knows);
+ * with `allows` (an oracle from the spec), accepted exactly when the oracle allows it.
+ */
+function expectRightVerdict<S extends z.ZodType>(
+  schema: S,
+  known: Set<string>,
+  text: string,
+  allows?: (value: unknown) => boolean,
+): void {
+  const result = verdict(schema, text);
+  const expected = classify(text);
+  if (expected.kind === 'not JSON') {
+    expect(result, text).to.deep.equal({ ok: false, error: 'not JSON' });
+  } else if (expected.kind === 'too deep') {
+    expect(result, text).to.deep.equal({ ok: false, error: 'nested deeper than 32' });
+  } else if (result.ok) {
+    expect(result.value, text).to.deep.equal(expected.raw);
+    if (allows) expect(allows(expected.raw), `accepted: ${text}`).to.equal(true);
+  } else {
+    // The first issue's path is the root, or starts at a key of the input or of the schema.
+    const keys = [...known, ...(isObject(expected.raw) ? Object.keys(expected.raw) : [])];
+    const named =
+      result.error.startsWith('(root): ') ||
+      keys.some((k) => result.error.startsWith(`${k}.`) || result.error.startsWith(`${k}: `));
+    expect(named, `${text} -> ${result.error}`).to.equal(true);
+    if (allows) expect(allows(expected.raw), `refused: ${text}`).to.equal(false);
+  }
+}
+
 // ---- an oracle written from SPEC §5, independent of the zod schemas ----------------------
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -72,10 +132,10 @@ function specAllowsClientFrame(v: unknown): boolean {
 
 describe('protocol/parse', () => {
   describe('#parseJson(ClientFrame)', () => {
-    it('returns a verdict for any text and never throws', () => {
+    it('answers any text with the right verdict: not JSON, too deep, or as the spec says', () => {
       fc.assert(
         fc.property(anyFrameText(validClientFrame, CLIENT_KEYS), (text) => {
-          verdict(ClientFrame, text);
+          expectRightVerdict(ClientFrame, CLIENT_KEYS, text, specAllowsClientFrame);
         }),
         FUZZ,
       );
@@ -223,75 +283,65 @@ describe('protocol/parse', () => {
     });
   });
 
-  describe('#parseJson(StatusQueueMessage)', () => {
-    it('returns a verdict for any text and never throws', () => {
-      fc.assert(
-        fc.property(anyFrameText(validStatusQueueMessage, BUS_KEYS), (text) => {
-          verdict(StatusQueueMessage, text);
-        }),
-        FUZZ,
-      );
-    });
+  // One suite per direction of the bus: each queue's union, its valid messages, and the
+  // other direction's messages, which it must refuse.
+  const directions: {
+    name: string;
+    schema: z.ZodType;
+    valid: fc.Arbitrary<{ type: string }>;
+    other: string;
+    otherValid: fc.Arbitrary<{ type: string }>;
+  }[] = [
+    {
+      name: 'StatusQueueMessage',
+      schema: StatusQueueMessage,
+      valid: validStatusQueueMessage,
+      other: 'what the state manager routes to servers',
+      otherValid: validServerQueueMessage,
+    },
+    {
+      name: 'ServerQueueMessage',
+      schema: ServerQueueMessage,
+      valid: validServerQueueMessage,
+      other: 'what servers put on status_queue',
+      otherValid: validStatusQueueMessage,
+    },
+  ];
+  for (const { name, schema, valid, other, otherValid } of directions) {
+    describe(`#parseJson(${name})`, () => {
+      it('answers any text with the right verdict: not JSON, too deep, the value, or a path at fault', () => {
+        fc.assert(
+          fc.property(anyFrameText(valid, BUS_KEYS), (text) => {
+            expectRightVerdict(schema, BUS_KEYS, text);
+          }),
+          FUZZ,
+        );
+      });
 
-    it('accepts every valid message and refuses it with an unknown key added', () => {
-      fc.assert(
-        fc.property(validStatusQueueMessage, (message) => {
-          expect(verdict(StatusQueueMessage, JSON.stringify(message)).ok).to.equal(true);
-        }),
-        RUNS,
-      );
-      fc.assert(
-        fc.property(withUnknownKey(validStatusQueueMessage, BUS_KEYS), (text) => {
-          expect(verdict(StatusQueueMessage, text).ok, text).to.equal(false);
-        }),
-        RUNS,
-      );
-    });
+      it('accepts every valid message and refuses it with an unknown key added', () => {
+        fc.assert(
+          fc.property(valid, (message) => {
+            expect(verdict(schema, JSON.stringify(message)).ok).to.equal(true);
+          }),
+          RUNS,
+        );
+        fc.assert(
+          fc.property(withUnknownKey(valid, BUS_KEYS), (text) => {
+            expect(verdict(schema, text).ok, text).to.equal(false);
+          }),
+          RUNS,
+        );
+      });
 
-    it('refuses what the state manager routes to servers (the other direction)', () => {
-      fc.assert(
-        fc.property(validServerQueueMessage, (message) => {
-          fc.pre(message.type === 'route_message');
-          expect(verdict(StatusQueueMessage, JSON.stringify(message)).ok).to.equal(false);
-        }),
-        RUNS,
-      );
+      it(`refuses ${other} (the other direction)`, () => {
+        fc.assert(
+          fc.property(otherValid, (message) => {
+            fc.pre(message.type === 'route_message');
+            expect(verdict(schema, JSON.stringify(message)).ok).to.equal(false);
+          }),
+          RUNS,
+        );
+      });
     });
-  });
-
-  describe('#parseJson(ServerQueueMessage)', () => {
-    it('returns a verdict for any text and never throws', () => {
-      fc.assert(
-        fc.property(anyFrameText(validServerQueueMessage, BUS_KEYS), (text) => {
-          verdict(ServerQueueMessage, text);
-        }),
-        FUZZ,
-      );
-    });
-
-    it('accepts every valid message and refuses it with an unknown key added', () => {
-      fc.assert(
-        fc.property(validServerQueueMessage, (message) => {
-          expect(verdict(ServerQueueMessage, JSON.stringify(message)).ok).to.equal(true);
-        }),
-        RUNS,
-      );
-      fc.assert(
-        fc.property(withUnknownKey(validServerQueueMessage, BUS_KEYS), (text) => {
-          expect(verdict(ServerQueueMessage, text).ok, text).to.equal(false);
-        }),
-        RUNS,
-      );
-    });
-
-    it('refuses what servers put on status_queue (the other direction)', () => {
-      fc.assert(
-        fc.property(validStatusQueueMessage, (message) => {
-          fc.pre(message.type === 'route_message');
-          expect(verdict(ServerQueueMessage, JSON.stringify(message)).ok).to.equal(false);
-        }),
-        RUNS,
-      );
-    });
-  });
+  }
 });

@@ -1,18 +1,19 @@
 // A stand-in for a `ws` server-side socket and a socket-handler context, so the protocol of
 // one connection (src/server/socket.ts) runs without a network, a broker or Redis.
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Redis } from 'ioredis';
 import { signToken, type Role, type StatusQueueMessage } from '../../../src/protocol/index.js';
 import { createLogger } from '../../../src/shared/logger.js';
+import { eventually } from '../../helpers/eventually.js';
+import { LogSink } from '../../helpers/log-sink.js';
 import { createRedisKeys } from '../../../src/shared/redis/keys.js';
 import { History, type WelcomeState } from '../../../src/server/history.js';
 import type { Identity, Snapshot } from '../../../src/protocol/index.js';
 import { createServerMetrics } from '../../../src/server/metrics.js';
 import { SessionRegistry, type Session } from '../../../src/server/session.js';
 import { handleSocket, type SocketContext } from '../../../src/server/socket.js';
-import type { SocketServerConfig } from '../../../src/server/index.js';
+import type { SocketServerConfig } from '../../../src/server/config.js';
 
 export const SECRET = 'unit-secret-0123456789abcdef0123456789abcdef';
 
@@ -110,15 +111,6 @@ export class FakeHistory extends History {
   }
 }
 
-/** Captures every log line as text. */
-export class LogSink extends Writable {
-  readonly lines: string[] = [];
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.lines.push(chunk.toString('utf8'));
-    done();
-  }
-}
-
 export interface Harness {
   ctx: SocketContext;
   published: StatusQueueMessage[];
@@ -184,15 +176,6 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
 export const token = (clientId: string, role: Role, examId = 'EXAM1', ttl = 3600) =>
   signToken(SECRET, { clientId, role, examId }, ttl);
 
-/** Waits until `check` holds (a few event-loop turns at most, normally). */
-export async function until(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 /** Opens a socket and completes `hello` → `welcome`. */
 export async function authenticated(
   h: Harness,
@@ -202,8 +185,11 @@ export async function authenticated(
 ): Promise<FakeSocket> {
   const socket = h.open();
   socket.peerText(JSON.stringify({ type: 'hello', token: await token(clientId, role, examId) }));
-  await until(() => socket.frames().some((f) => f.type === 'welcome'));
-  await until(() => h.published.some((m) => isConnectOf(m, clientId)));
+  await eventually(() => socket.frames().some((f) => f.type === 'welcome'), 'welcome');
+  await eventually(
+    () => h.published.some((m) => isConnectOf(m, clientId)),
+    `connect of ${clientId}`,
+  );
   return socket;
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createLogger } from '../../../src/shared/logger.js';
 import type { HistoryFrame } from '../../../src/server/history.js';
 import { OrderedDelivery } from '../../../src/server/ordered-delivery.js';
-import { LogSink } from './fake-socket.js';
+import { LogSink } from '../../helpers/log-sink.js';
 
 /** History held in memory: what the state manager would have stored in Redis. */
 class MemoryHistory {

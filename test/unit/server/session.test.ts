@@ -4,9 +4,18 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { createServerMetrics } from '../../../src/server/metrics.js';
 import { TokenBucket } from '../../../src/server/rate-limit.js';
 import { Session } from '../../../src/server/session.js';
-import { FakeSocket, LogSink, type SentFrame } from './fake-socket.js';
+import { LogSink } from '../../helpers/log-sink.js';
+import { FakeSocket, type SentFrame } from './fake-socket.js';
 
-function session(options: { burst?: number; perSecond?: number; maxViolations?: number } = {}) {
+/** A session whose rate limit runs on `clock` (ms), fixed at 0 unless given. */
+function session(
+  options: {
+    burst?: number;
+    perSecond?: number;
+    maxViolations?: number;
+    clock?: () => number;
+  } = {},
+) {
   const socket = new FakeSocket();
   const logs = new LogSink();
   const s = new Session(
@@ -14,7 +23,7 @@ function session(options: { burst?: number; perSecond?: number; maxViolations?: 
     { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
     createLogger({ service: 'unit' }, logs),
     createServerMetrics(),
-    new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, () => 0),
+    new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, options.clock ?? (() => 0)),
     options.maxViolations ?? 10,
   );
   return { s, socket, logs };
@@ -57,7 +66,7 @@ describe('server/session', () => {
   });
 
   describe('#allow', () => {
-    it('allows the burst, answers RATE_LIMITED, and closes with 4429 on the Nth refusal in a row', () => {
+    it('allows the burst, answers RATE_LIMITED, and closes with 4429 on the Nth refusal within the 10 s abuse window', () => {
       const { s, socket } = session({ burst: 3, maxViolations: 4 });
       const verdicts = Array.from({ length: 10 }, () => s.allow('r'));
       expect(verdicts).to.deep.equal([
@@ -86,20 +95,34 @@ describe('server/session', () => {
 
     it('closes a client that keeps sending at twice the rate, though no two refusals are in a row', () => {
       let now = 0;
-      const socket = new FakeSocket();
-      const s = new Session(
-        socket.ws,
-        { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
-        createLogger({ service: 'unit' }, new LogSink()),
-        createServerMetrics(),
-        new TokenBucket(10, 1, () => now),
-        4,
-      );
+      const { s, socket } = session({
+        perSecond: 10,
+        burst: 1,
+        maxViolations: 4,
+        clock: () => now,
+      });
       const verdicts: boolean[] = [];
       for (let i = 0; i < 10 && socket.closeCode === undefined; i++, now += 50) {
         verdicts.push(s.allow('r'));
       }
       expect(verdicts).to.deep.equal([true, false, true, false, true, false, true, false]);
+      expect(socket.closeCode).to.equal(4429);
+    });
+
+    it('counts refusals over the 10 s window: N of them spread over longer do not close', () => {
+      let now = 0;
+      // One token, refilled too slowly to matter: every later frame is refused.
+      const clock = () => now;
+      const { s, socket } = session({ perSecond: 0.0001, burst: 1, maxViolations: 4, clock });
+      expect(s.allow('r')).to.equal(true);
+      // Three refusals in the first window, three in the next: never four within 10 s.
+      for (const at of [0, 4000, 8000, 12_000, 16_000, 20_000]) {
+        now = at;
+        expect(s.allow('r'), `at ${at} ms`).to.equal(false);
+      }
+      expect(socket.closeCode).to.equal(undefined);
+      now = 21_000; // the fourth refusal within the window that began at 12 s
+      s.allow('r');
       expect(socket.closeCode).to.equal(4429);
     });
   });

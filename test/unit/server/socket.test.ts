@@ -14,6 +14,7 @@ import {
   statusChangeRequest,
   validClientFrame,
 } from '../protocol/arbitraries.js';
+import { eventually } from '../../helpers/eventually.js';
 import { hostileTokens } from '../protocol/hostile-tokens.js';
 import {
   SECRET,
@@ -22,14 +23,14 @@ import {
   isConnectOf,
   metric,
   token,
-  until,
   type FakeSocket,
   type SentFrame,
 } from './fake-socket.js';
 
 const hello = async (socket: FakeSocket, t: string | Promise<string>) =>
   socket.peerText(JSON.stringify({ type: 'hello', token: await t }));
-const closed = (socket: FakeSocket) => until(() => socket.readyState === socket.CLOSED);
+const closed = (socket: FakeSocket) =>
+  eventually(() => socket.readyState === socket.CLOSED, 'the socket to close');
 const statusChanges = (published: Message[]) =>
   published.filter((m) => m.type === 'route_message' && m.data.messageType === 'status_change');
 
@@ -106,7 +107,7 @@ describe('server/socket', () => {
         }),
       );
       socket.peerText('not json');
-      await until(() => h.published.some((m) => isConnectOf(m, 'S001')));
+      await eventually(() => h.published.some((m) => isConnectOf(m, 'S001')), 'connect of S001');
       const [change] = statusChanges(h.published);
       expect(change?.data).to.deep.include({ requestId: 'early' });
       expect(socket.frames().map((f) => f.type)).to.deep.equal(['welcome', 'snapshot', 'error']);
@@ -128,7 +129,7 @@ describe('server/socket', () => {
       h.history.delayMs = 30;
       const socket = h.open();
       await hello(socket, token('E001', 'examinee'));
-      await until(() => h.history.reads === 1); // the token is verified; the seq read is pending
+      await eventually(() => h.history.reads === 1, 'the seq read'); // the token is verified; the seq read is pending
       socket.peerGone();
       await new Promise((r) => setTimeout(r, 80));
       expect(h.ctx.sessions.size, 'sessions left registered').to.equal(0);
@@ -253,7 +254,10 @@ describe('server/socket', () => {
         new TypeError("Cannot read properties of undefined (reading 'x') at /src/x.ts:1"),
       );
       socket.peerText(change('i-1'));
-      await until(() => socket.frames().filter((f) => f.type === 'error').length === 2);
+      await eventually(
+        () => socket.frames().filter((f) => f.type === 'error').length === 2,
+        'two errors',
+      );
       expect(socket.frames().slice(-2)).to.deep.equal([
         { type: 'error', id: 'u-1', code: 'UNAVAILABLE', message: ErrorCode.UNAVAILABLE },
         { type: 'error', id: 'i-1', code: 'INTERNAL', message: ErrorCode.INTERNAL },
@@ -302,7 +306,8 @@ describe('server/socket', () => {
         .filter((f) => f.type === 'error')
         .map((f) => f.code);
       expect(codes.slice(0, 5)).to.deep.equal(Array(5).fill('INVALID_MESSAGE'));
-      // max(10, burst) refusals in a row close the socket; the last one is the close itself.
+      // max(10, burst) refusals within the 10 s abuse window close the socket; the last one is the
+      // close itself.
       expect(codes.slice(5)).to.deep.equal(Array(9).fill('RATE_LIMITED'));
       await closed(socket);
       expect(socket.closeCode).to.equal(4429);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createLogger, maskUrl } from '../../../src/shared/logger.js';
-import { LogSink } from '../server/fake-socket.js';
+import { LogSink } from '../../helpers/log-sink.js';
 
 const SECRET = 'S3CRET-value-0123456789abcdef';
 
