@@ -6,8 +6,18 @@ import { ConfigError } from '../errors.js';
 
 export type { Redis } from 'ioredis';
 
+/** Where Sentinel is asked for the primary (`REDIS_SENTINELS`, `REDIS_SENTINEL_NAME`). */
+export interface SentinelSettings {
+  sentinels: { host: string; port: number }[];
+  /** The master group name the Sentinels monitor. */
+  name: string;
+}
+
 export interface RedisClientOptions {
+  /** With `sentinel`, only its credentials, database and `rediss:` are used. */
   url: string;
+  /** Find the primary through Sentinel and follow a failover, instead of `url`'s host. */
+  sentinel?: SentinelSettings;
   /** Shown in `CLIENT LIST`, e.g. `exam-relay:serverA`. */
   name: string;
   logger: Logger;
@@ -20,14 +30,31 @@ export interface RedisClientOptions {
  * `UNAVAILABLE` at once and retry on their own schedule, and reconnects forever with backoff.
  * ioredis resends commands that were in flight when a connection dropped, so every write
  * exam-relay makes is idempotent.
+ *
+ * With `sentinel`, each (re)connect asks the Sentinels in turn for the primary, and checks that
+ * the node it reaches reports `role:master` (a demoted primary is refused and asked again).
+ * A failover reaches the client three ways: Sentinel's `+switch-master` (ioredis'
+ * `failoverDetector` subscribes to it and disconnects), the demoted primary closing its
+ * clients (Sentinel sends `CLIENT KILL TYPE normal` with the `REPLICAOF`), or a `READONLY`
+ * reply, which also reconnects. Meanwhile commands fail at once (transient, `UNAVAILABLE`).
  */
 export function createRedis({
   url,
+  sentinel,
   name,
   logger,
   commandTimeoutMs = 5000,
 }: RedisClientOptions): Redis {
-  const log = logger.child({ module: 'redis', url: maskUrl(url) });
+  const log = logger.child({
+    module: 'redis',
+    ...(sentinel
+      ? {
+          sentinels: sentinel.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
+          sentinelName: sentinel.name,
+        }
+      : { url: maskUrl(url) }),
+  });
+  const retry = (attempt: number) => backoff(attempt, { base: 100, cap: 5000 });
   const redis = new Redis(url, {
     connectionName: name.replace(/[^A-Za-z0-9_:.-]/g, '_'),
     enableOfflineQueue: false,
@@ -36,11 +63,26 @@ export function createRedis({
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
     lazyConnect: true,
-    retryStrategy: (attempt) => backoff(attempt, { base: 100, cap: 5000 }),
+    retryStrategy: retry,
+    ...(sentinel && {
+      sentinels: sentinel.sentinels,
+      name: sentinel.name,
+      role: 'master' as const,
+      // Every Sentinel unreachable: ask them all again, with backoff, forever.
+      sentinelRetryStrategy: retry,
+      sentinelCommandTimeout: 2000,
+      failoverDetector: true,
+      enableTLSForSentinelMode: url.startsWith('rediss:'),
+      // A write that reached a primary demoted under it: reconnect (through Sentinel), and
+      // let the command fail, so the caller's retry goes to the new primary.
+      reconnectOnError: (err: Error) => /^READONLY\b/.test(err.message),
+    }),
   });
   let wasReady = false;
   redis.on('ready', () => {
-    log.info(wasReady ? 'reconnected' : 'connected');
+    const { remoteAddress, remotePort } = redis.stream;
+    const primary = sentinel ? { primary: `${remoteAddress}:${remotePort}` } : {};
+    log.info(primary, wasReady ? 'reconnected' : 'connected');
     wasReady = true;
   });
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
