@@ -12,7 +12,7 @@ import { EPOCH_INLINE } from '../shared/redis/commands.js';
  * Applies one part of a status change (part 0: the exam's stream, the stored status and the
  * first examinees; later parts: further examinees, so no script grows with the exam).
  * Idempotent per part: a part already applied returns the seqs it gave.
- * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, exam (part 0:
+ * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, durable, exam (part 0:
  * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
  * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
  * Returns { 'DUP' } when the whole request was applied before, else
@@ -53,7 +53,7 @@ end`;
  * Applies one part of an exam-wide status change (part 0: the exam's stream, the stored
  * status and the first examinees; later parts: further examinees, so no script grows with
  * the exam). Idempotent per part: a part already applied returns the seqs it gave.
- * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, exam (part 0:
+ * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, durable, exam (part 0:
  * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
  * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
  * Returns { 'DUP' } when the whole request was applied before, else
@@ -65,7 +65,7 @@ local a = cjson.decode(ARGV[1])
 if redis.call('HEXISTS', a.request, 'ack') == 1 then return { 'DUP' } end
 local partField = 'part:' .. a.part
 local done = redis.call('HGET', a.request, partField)
-local epoch = epochOf(a.epochKey, a.newEpoch)
+local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = redis.call('HGET', a.request, 'examSeq')
 if not done then
   for _, e in ipairs(a.examinees) do
@@ -93,7 +93,7 @@ return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.
  * reads the exam's supervisors, writes the exam's stream, the examinee's frame and status and
  * the request record (ack, trace, seqs, routes). Nothing is read before it, so the changes of
  * one exam can go to Redis together, in order, in one round trip.
- * Args: request, requestTtl, historyMax, historyTtl, epochKey, newEpoch, examineesKey,
+ * Args: request, requestTtl, historyMax, historyTtl, epochKey, newEpoch, durable, examineesKey,
  * supervisorsKey, connsPrefix, connsSuffix (a client's connections key around its id),
  * supervisorId, ack, trace (JSON of the request record), exam (as APPLY_CHANGE_PART's),
  * examinee ({id, seqKey, historyKey, connsKey, prefix, suffix}).
@@ -121,7 +121,7 @@ if stored[1] then
 end
 local err = checkTypes(e)
 if err then return err end
-local epoch = epochOf(a.epochKey, a.newEpoch)
+local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = applyExam(a, epoch)
 local seqs = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
 local traceSeqs = { seqs }
@@ -141,7 +141,7 @@ return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, table.concat(sup
  * Registers a client's connection on a server. With `restoreTakenAt` (reconciliation from a
  * heartbeat taken then) it does nothing if that connection has since closed or a newer one
  * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
- * epochKey, newEpoch, serverId, connId, clientId, role, examId, at, heardAt, retention,
+ * epochKey, newEpoch, durable, serverId, connId, clientId, role, examId, at, heardAt, retention,
  * restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }.
  */
 const CONNECT = `${EPOCH_INLINE}
@@ -169,7 +169,7 @@ redis.call('SADD', a.membersKey, a.clientId)
 redis.call('EXPIRE', a.membersKey, a.retention)
 redis.call('SADD', a.serversKey, a.serverId)
 local seq = tonumber(redis.call('GET', a.seqKey) or '0')
-return { 'OK', seq, epochOf(a.epochKey, a.newEpoch), wentOnline }
+return { 'OK', seq, epochOf(a.epochKey, a.newEpoch, a.durable), wentOnline }
 `;
 
 /**
@@ -219,6 +219,8 @@ export interface ApplyChangePartArgs {
   historyTtl: number;
   epochKey: string;
   newEpoch: string;
+  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
+  durable: boolean;
   exam?: ExamArgs;
   supervisors: string[];
   examinees: ExamineeArgs[];
@@ -253,6 +255,8 @@ export interface ApplyTargetedArgs {
   historyTtl: number;
   epochKey: string;
   newEpoch: string;
+  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
+  durable: boolean;
   examineesKey: string;
   supervisorsKey: string;
   connsPrefix: string;
@@ -273,6 +277,8 @@ export interface ConnectArgs {
   serversKey: string;
   epochKey: string;
   newEpoch: string;
+  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
+  durable: boolean;
   serverId: string;
   connId: string;
   clientId: string;

@@ -13,6 +13,11 @@ export interface StoreOptions {
   retentionSeconds: number;
   /** Frames kept per client (and per exam stream) for replay. */
   historyMax: number;
+  /**
+   * Every seq is on a replica before it is routed (REDIS_WAIT_REPLICAS > 0), so a failover to
+   * that replica keeps the epoch (see `EPOCH_INLINE`). Default false: a failover changes it.
+   */
+  durableFailover?: boolean;
 }
 
 /** Examinees written per script call: keeps each call short whatever the exam's size. */
@@ -109,6 +114,7 @@ export class StateStore {
       historyTtl: this.options.retentionSeconds,
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
       examineesKey: k.examExaminees(examId),
       supervisorsKey: k.examSupervisors(examId),
       connsPrefix,
@@ -183,6 +189,7 @@ export class StateStore {
       historyTtl: this.options.retentionSeconds,
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
       supervisors: supervisors.map((id) => k.clientConnections(id)),
     };
     const [prefix, suffix] = statusChangeFrameParts(requestId, data);
@@ -329,6 +336,7 @@ export class StateStore {
       serversKey: k.servers(),
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
       serverId: c.serverId,
       connId: c.connId,
       clientId: c.clientId,
