@@ -93,21 +93,51 @@ export function createRedis({
 /** Replies after which retrying the connection cannot help: the credentials are wrong. */
 const FATAL = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username|password)/i;
 
+/** ioredis' words (SentinelConnector) for a round over every Sentinel that found no primary. */
+const ROUND_FAILED = /^All sentinels are unreachable/;
+/** …and for a Sentinel that answered but does not monitor the name asked for. */
+const UNKNOWN_NAME = /successfully, but got an invalid reply: null$/;
+
 /**
  * Connects and waits for `ready`; while Redis is down, ioredis keeps retrying. Rejects with a
- * ConfigError (and stops retrying) when Redis refuses the credentials, as the broker's 403 does.
+ * ConfigError (and stops retrying) when Redis refuses the credentials, as the broker's 403 does,
+ * or when every Sentinel answered in one round and none monitors `REDIS_SENTINEL_NAME`.
  */
 export async function connectRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return;
   let onError: ((err: Error) => void) | undefined;
+  let onSentinelError: ((err: Error) => void) | undefined;
   const settled = new Promise<void>((resolve, reject) => {
     redis.once('ready', () => resolve());
-    onError = (err: Error) => {
-      if (!FATAL.test(err.message)) return;
+    const fail = (err: ConfigError) => {
       redis.disconnect();
-      reject(new ConfigError(`Redis refused the credentials in REDIS_URL: ${err.message}`));
+      reject(err);
+    };
+    // Within one round over the Sentinels: how many did not know the name, and whether any
+    // failed otherwise (unreachable: that is worth retrying).
+    let unknownName = 0;
+    let otherFailure = false;
+    onSentinelError = (err: Error) => {
+      if (UNKNOWN_NAME.test(err.message)) unknownName += 1;
+      else otherFailure = true;
+    };
+    onError = (err: Error) => {
+      if (FATAL.test(err.message)) {
+        fail(new ConfigError(`Redis refused the credentials in REDIS_URL: ${err.message}`));
+      } else if (ROUND_FAILED.test(err.message)) {
+        if (unknownName > 0 && !otherFailure) {
+          fail(
+            new ConfigError(
+              'no Sentinel in REDIS_SENTINELS monitors the master named in REDIS_SENTINEL_NAME',
+            ),
+          );
+        }
+        unknownName = 0;
+        otherFailure = false;
+      }
     };
     redis.on('error', onError);
+    redis.on('sentinelError', onSentinelError);
   });
   // Awaited below; until then a refusal must not count as an unhandled rejection.
   settled.catch(() => undefined);
@@ -117,5 +147,6 @@ export async function connectRedis(redis: Redis): Promise<void> {
     await settled;
   } finally {
     if (onError) redis.off('error', onError);
+    if (onSentinelError) redis.off('sentinelError', onSentinelError);
   }
 }

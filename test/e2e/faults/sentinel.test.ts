@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
-import { AMQP_URL } from '../../helpers/env.js';
+import { roleEnv, runCommand } from '../../helpers/processes.js';
+import { AMQP_URL, randomNamespace } from '../../helpers/env.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges, type Strike } from '../../helpers/fault-stream.js';
 import {
@@ -144,6 +145,18 @@ describe('Redis failover through Sentinel', function () {
     expect(await redis.hget(key('epoch'), 'id')).to.equal(epochBefore);
     expect(examinee.frames.filter((f) => f.type === 'resync')).to.deep.equal([]);
     expect(reconnectedTo(after), 'followed the failover').to.include('state-manager');
+  });
+
+  it('exits 1 naming REDIS_SENTINEL_NAME when no Sentinel monitors that name', async () => {
+    const run = await runCommand(
+      ['state-manager'],
+      roleEnv({
+        namespace: randomNamespace(),
+        extra: { ...SENTINEL_ENV, REDIS_SENTINEL_NAME: 'no-such-master' },
+      }),
+    );
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stderr).to.match(/no Sentinel in REDIS_SENTINELS monitors .*REDIS_SENTINEL_NAME/);
   });
 
   it('moves to a new epoch with REDIS_WAIT_REPLICAS=0, and a connected examinee keeps receiving', async () => {
