@@ -26,6 +26,8 @@ export class ReplicaWaitError extends UnavailableError {}
  */
 export class ReplicaWait {
   private connection = 0;
+  private inFlight: Promise<number> | undefined;
+  private next: Promise<number> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -47,6 +49,40 @@ export class ReplicaWait {
 
   /** Resolves when `replicas` replicas hold everything written since `mark`; else throws. */
   async confirm(mark: number): Promise<void> {
+    const acked = await this.shared();
+    if (this.connection !== mark) {
+      throw new ReplicaWaitError('the Redis connection changed before the writes were confirmed');
+    }
+    if (acked < this.replicas) {
+      throw new ReplicaWaitError(
+        `${acked} of ${this.replicas} Redis replicas acknowledged the writes within ${this.timeoutMs} ms`,
+      );
+    }
+  }
+
+  /**
+   * One fence and WAIT at a time, shared: a caller whose writes are done joins the next one to
+   * be sent (the one in flight may have left before those writes), so however many exams'
+   * batches finish together, the connection carries at most one WAIT and one waiting to go.
+   */
+  private shared(): Promise<number> {
+    if (!this.inFlight) {
+      const sent = this.fenceAndWait().finally(() => {
+        if (this.inFlight === sent) this.inFlight = undefined;
+      });
+      this.inFlight = sent;
+      return sent;
+    }
+    this.next ??= this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.shared();
+      });
+    return this.next;
+  }
+
+  private async fenceAndWait(): Promise<number> {
     const [, acked] = await Promise.all([
       this.redis.incr(this.fenceKey),
       this.redis.wait(this.replicas, this.timeoutMs),
@@ -59,14 +95,7 @@ export class ReplicaWait {
       }
       throw err;
     });
-    if (this.connection !== mark) {
-      throw new ReplicaWaitError('the Redis connection changed before the writes were confirmed');
-    }
-    if (acked < this.replicas) {
-      throw new ReplicaWaitError(
-        `${acked} of ${this.replicas} Redis replicas acknowledged the writes within ${this.timeoutMs} ms`,
-      );
-    }
+    return acked;
   }
 
   close(): void {

@@ -42,6 +42,16 @@ describe('shared/redis/ReplicaWait', () => {
     wait.close();
   });
 
+  it('shares one fence and WAIT among the callers that finish while one is in flight', async () => {
+    const wait = new ReplicaWait(redis, fence, 0, 50);
+    await Promise.all(Array.from({ length: 10 }, () => wait.confirm(wait.mark())));
+    // The first goes at once; the nine that came while it was in flight share the next.
+    expect(await redis.get(fence)).to.equal('2');
+    await wait.confirm(wait.mark());
+    expect(await redis.get(fence)).to.equal('3');
+    wait.close();
+  });
+
   it('fails when the connection was replaced after mark: the reply speaks for another connection', async () => {
     const wait = new ReplicaWait(redis, fence, 0, 50);
     const mark = wait.mark();
