@@ -96,7 +96,7 @@ const FATAL = /^(WRONGPASS|NOAUTH|NOPERM)\b|invalid (username|password)/i;
 /** ioredis' words (SentinelConnector) for a round over every Sentinel that found no primary. */
 const ROUND_FAILED = /^All sentinels are unreachable/;
 /** …and for a Sentinel that answered but does not monitor the name asked for. */
-const UNKNOWN_NAME = /successfully, but got an invalid reply: null$/;
+const UNKNOWN_NAME = /No such master with that name$|successfully, but got an invalid reply: null$/;
 
 /**
  * Connects and waits for `ready`; while Redis is down, ioredis keeps retrying. Rejects with a

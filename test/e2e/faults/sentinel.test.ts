@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
-import { roleEnv, runCommand } from '../../helpers/processes.js';
+import { roleEnv, startRole } from '../../helpers/processes.js';
 import { AMQP_URL, randomNamespace } from '../../helpers/env.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges, type Strike } from '../../helpers/fault-stream.js';
@@ -148,15 +148,23 @@ describe('Redis failover through Sentinel', function () {
   });
 
   it('exits 1 naming REDIS_SENTINEL_NAME when no Sentinel monitors that name', async () => {
-    const run = await runCommand(
+    const sm = startRole(
+      'state-manager',
       ['state-manager'],
       roleEnv({
         namespace: randomNamespace(),
         extra: { ...SENTINEL_ENV, REDIS_SENTINEL_NAME: 'no-such-master' },
       }),
     );
-    expect(run.code, run.stderr).to.equal(1);
-    expect(run.stderr).to.match(/no Sentinel in REDIS_SENTINELS monitors .*REDIS_SENTINEL_NAME/);
+    try {
+      const code = await Promise.race([sm.wait(), sleep(30_000).then(() => 'still running')]);
+      expect(code, sm.tail()).to.equal(1);
+      expect(sm.stderr.join('')).to.match(
+        /no Sentinel in REDIS_SENTINELS monitors .*REDIS_SENTINEL_NAME/,
+      );
+    } finally {
+      await sm.stop('SIGKILL');
+    }
   });
 
   it('moves to a new epoch with REDIS_WAIT_REPLICAS=0, and a connected examinee keeps receiving', async () => {
