@@ -27,6 +27,23 @@ export function statusChangeFrameParts(id: string, data: StatusChangeData): [str
   ];
 }
 
+/**
+ * An exam-wide change's frame for any examinee, around its seq and the examinee's id:
+ * `head + seq + mid + examineeId + tail` is the frame `statusChangeDataFor` gives that
+ * examinee. The script that writes every examinee's frame takes these three strings once.
+ */
+export function examineeFrameTemplate(
+  id: string,
+  data: StatusChangeData,
+): { head: string; mid: string; tail: string } {
+  const marker = '~';
+  const [head, suffix] = statusChangeFrameParts(id, statusChangeDataFor(data, marker, 'examinee'));
+  // The examinee's id is the data's last field (ids need no escaping in JSON).
+  const end = `"${marker}"}}`;
+  if (!suffix.endsWith(end)) throw new Error('exam-wide frame has no examinee id last');
+  return { head, mid: suffix.slice(0, -end.length) + '"', tail: '"}}' };
+}
+
 /** The `status_change` frame as JSON text. */
 export function statusChangeFrameJson(seq: number, id: string, data: StatusChangeData): string {
   const [prefix, suffix] = statusChangeFrameParts(id, data);

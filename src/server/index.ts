@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -188,17 +189,21 @@ export function createSocketServer(
     ready,
     maxConnections: config.maxConnections,
     allowedOrigins: config.allowedOrigins,
-    onSocket: (ws: WebSocket) => {
+    onSocket: (ws: WebSocket, socket: Duplex) => {
       wss.emit('connection', ws);
-      handleSocket(ws, {
-        config,
-        log,
-        metrics,
-        sessions,
-        history,
-        publish,
-        onEnd: track(sessionEnded),
-      });
+      handleSocket(
+        ws,
+        {
+          config,
+          log,
+          metrics,
+          sessions,
+          history,
+          publish,
+          onEnd: track(sessionEnded),
+        },
+        socket,
+      );
     },
   });
 

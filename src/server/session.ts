@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -11,6 +12,7 @@ import {
 import type { OrderedDelivery } from './ordered-delivery.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
+import { holdWritesUntilTickEnd } from './tick-writes.js';
 
 /** Rate-limit refusals are counted over this window. */
 const ABUSE_WINDOW_MS = 10_000;
@@ -36,6 +38,8 @@ export class Session {
     private readonly bucket: TokenBucket,
     /** Rate-limited frames in a row after which the connection is closed. */
     private readonly maxViolations: number,
+    /** The socket under `ws`, whose writes of one tick are sent together. */
+    private readonly socket?: Duplex,
   ) {}
 
   get clientId(): string {
@@ -54,6 +58,7 @@ export class Session {
       this.close(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return;
     }
+    if (this.socket) holdWritesUntilTickEnd(this.socket);
     this.ws.send(text);
     this.metrics.framesOut.inc({ type });
   }

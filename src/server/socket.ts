@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from '../shared/logger.js';
 import {
@@ -40,7 +41,7 @@ export interface SocketContext {
  * then `status_change` requests from supervisors. A bad frame gets an error and the socket
  * stays usable.
  */
-export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
+export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex): void {
   const { config, log, metrics } = ctx;
   const secret = new TextEncoder().encode(config.authSecret);
   let session: Session | undefined;
@@ -143,6 +144,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext): void {
       metrics,
       new TokenBucket(config.rateLimitPerSecond, config.rateLimitBurst),
       Math.max(10, config.rateLimitBurst),
+      socket,
     );
     const sendSnapshot = () =>
       ctx.history.snapshot(identity).then(

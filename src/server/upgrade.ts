@@ -13,7 +13,7 @@ export function gateUpgrades(
     ready(): boolean;
     maxConnections: number;
     allowedOrigins: string[];
-    onSocket(ws: WebSocket): void;
+    onSocket(ws: WebSocket, socket: Duplex): void;
   },
 ): void {
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -32,6 +32,6 @@ export function gateUpgrades(
     if (allowed.length > 0 && (!origin || !allowed.includes(origin))) {
       return refuse(403, 'Forbidden');
     }
-    wss.handleUpgrade(req, socket, head, options.onSocket);
+    wss.handleUpgrade(req, socket, head, (ws) => options.onSocket(ws, socket));
   });
 }

@@ -82,6 +82,11 @@ export const Env = z.object({
   HISTORY_RETENTION_SECONDS: int(1, 30 * 86_400).default(86_400),
   /** At most this many frames are kept per client for replay. Default 1000. */
   HISTORY_MAX_FRAMES: int(1, 100_000).default(1000),
+  /**
+   * At most this many changes are kept in an exam's stream, which supervisors replay (every
+   * change of the exam is one entry). Default 100000.
+   */
+  EXAM_HISTORY_MAX_FRAMES: int(1, 1_000_000).default(100_000),
   /** Unacked `status_queue` messages one state manager holds at once. Default 64. */
   STATE_MANAGER_PREFETCH: int(1, 10_000).default(64),
   /**

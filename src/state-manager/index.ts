@@ -40,7 +40,9 @@ export interface StateManagerConfig {
   prefetch: number;
   /** Seconds request ids and history are kept. */
   retentionSeconds: number;
+  /** Frames kept per examinee, and per exam stream (a supervisor's), for replay. */
   historyMax: number;
+  examHistoryMax: number;
   confirmTimeoutMs: number;
   /** How often to sweep for silent servers and broadcast sync_state. */
   heartbeatIntervalMs: number;
@@ -84,6 +86,7 @@ export function createStateManager(
     retentionSeconds: config.retentionSeconds,
     historyMax: config.historyMax,
     durableFailover: waitReplicas > 0,
+    examHistoryMax: config.examHistoryMax,
   });
   const replicaWait =
     waitReplicas > 0

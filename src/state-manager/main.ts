@@ -21,6 +21,7 @@ export async function runStateManager(
       prefetch: config.STATE_MANAGER_PREFETCH,
       retentionSeconds: config.HISTORY_RETENTION_SECONDS,
       historyMax: config.HISTORY_MAX_FRAMES,
+      examHistoryMax: config.EXAM_HISTORY_MAX_FRAMES,
       confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       serverDownAfterMs: config.SERVER_DOWN_AFTER_MS,

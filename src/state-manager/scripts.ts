@@ -8,17 +8,6 @@ import { EPOCH_INLINE } from '../shared/redis/commands.js';
  * formats are those of `shared/redis/records.ts`.
  */
 
-/**
- * Applies one part of a status change (part 0: the exam's stream, the stored status and the
- * first examinees; later parts: further examinees, so no script grows with the exam).
- * Idempotent per part: a part already applied returns the seqs it gave.
- * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, durable, exam (part 0:
- * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
- * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
- * Returns { 'DUP' } when the whole request was applied before, else
- * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b,…" }
- * (servers per examinee of the part, and per supervisor, in the order given).
- */
 /** Lua shared by the change scripts: type checks, the exam's stream, one examinee's frame. */
 const CHANGE_STEPS = `${EPOCH_INLINE}
 local function checkTypes(e)
@@ -38,7 +27,7 @@ local function appendFrame(e, historyMax, historyTtl)
 end
 local function applyExam(a, epoch)
   local x = a.exam
-  local examSeq = appendFrame(x, a.historyMax, a.historyTtl)
+  local examSeq = appendFrame(x, a.examHistoryMax, a.historyTtl)
   redis.call('EXPIRE', x.seqKey, a.historyTtl)
   redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
     'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
@@ -51,40 +40,53 @@ end`;
 
 /**
  * Applies one part of an exam-wide status change (part 0: the exam's stream, the stored
- * status and the first examinees; later parts: further examinees, so no script grows with
- * the exam). Idempotent per part: a part already applied returns the seqs it gave.
- * Args: request, part, requestTtl, historyMax, historyTtl, epochKey, newEpoch, durable, exam (part 0:
- * seqKey, historyKey, prefix, suffix, statusKey, statusFields), supervisors (connections keys),
- * examinees ({id, seqKey, historyKey, connsKey, prefix, suffix}).
- * Returns { 'DUP' } when the whole request was applied before, else
- * { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…", supervisorServers "a|b,…" }
- * (servers per examinee of the part, and per supervisor, in the order given).
+ * status and the first examinees; later parts: further examinees, so no call grows with the
+ * exam). Every part of a change is sent in one round trip; a part applies only after the one
+ * before it did, so a failure leaves a prefix applied, which a retry resumes without giving any
+ * seq twice. Idempotent per part: a part already applied returns the seqs it gave.
+ * Args: request, part, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, durable,
+ * exam (part 0,
+ * as APPLY_TARGETED's), examinees (ids), keys (seq, history, conns: a client's key around its
+ * id), frame (head, mid, tail: an examinee's frame is head .. seq .. mid .. id .. tail),
+ * supervisors (connections keys; the last part only).
+ * Returns { 'DUP' } when the whole request was applied before, { 'GAP' } when the part before
+ * is not applied, else { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…",
+ * supervisorServers "a|b,…" } (servers per examinee of the part, and per supervisor given).
  */
 const APPLY_CHANGE_PART = `${CHANGE_STEPS}
 local a = cjson.decode(ARGV[1])
 if redis.call('HEXISTS', a.request, 'ack') == 1 then return { 'DUP' } end
+if a.part > 0 and redis.call('HEXISTS', a.request, 'part:' .. (a.part - 1)) == 0 then
+  return { 'GAP' }
+end
 local partField = 'part:' .. a.part
 local done = redis.call('HGET', a.request, partField)
 local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = redis.call('HGET', a.request, 'examSeq')
+local k, f = a.keys, a.frame
+local function key(affixes, id) return affixes[1] .. id .. affixes[2] end
 if not done then
-  for _, e in ipairs(a.examinees) do
+  local examinees = {}
+  for i, id in ipairs(a.examinees) do
+    local e = { seqKey = key(k.seq, id), historyKey = key(k.history, id), prefix = f.head,
+      suffix = f.mid .. id .. f.tail }
     local err = checkTypes(e)
     if err then return err end
+    examinees[i] = e
   end
   if a.part == 0 then examSeq = applyExam(a, epoch) end
   local pairs_ = {}
-  for i, e in ipairs(a.examinees) do
-    pairs_[i] = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
+  for i, e in ipairs(examinees) do
+    pairs_[i] = a.examinees[i] .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
   end
   done = table.concat(pairs_, ',')
   redis.call('HSET', a.request, partField, done)
   redis.call('EXPIRE', a.request, a.requestTtl)
 end
 local servers = {}
-for i, e in ipairs(a.examinees) do servers[i] = serversOf(e.connsKey) end
+for i, id in ipairs(a.examinees) do servers[i] = serversOf(key(k.conns, id)) end
 local sup = {}
-for i, key in ipairs(a.supervisors) do sup[i] = serversOf(key) end
+for i, conns in ipairs(a.supervisors) do sup[i] = serversOf(conns) end
 return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.concat(sup, ',') }
 `;
 
@@ -93,7 +95,8 @@ return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.
  * reads the exam's supervisors, writes the exam's stream, the examinee's frame and status and
  * the request record (ack, trace, seqs, routes). Nothing is read before it, so the changes of
  * one exam can go to Redis together, in order, in one round trip.
- * Args: request, requestTtl, historyMax, historyTtl, epochKey, newEpoch, durable, examineesKey,
+ * Args: request, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, durable,
+ * examineesKey,
  * supervisorsKey, connsPrefix, connsSuffix (a client's connections key around its id),
  * supervisorId, ack, trace (JSON of the request record), exam (as APPLY_CHANGE_PART's),
  * examinee ({id, seqKey, historyKey, connsKey, prefix, suffix}).
@@ -216,15 +219,23 @@ export interface ApplyChangePartArgs {
   part: number;
   requestTtl: number;
   historyMax: number;
+  examHistoryMax: number;
   historyTtl: number;
   epochKey: string;
   newEpoch: string;
   /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
   durable: boolean;
   exam?: ExamArgs;
+  /** The ids of this part's examinees. */
+  examinees: string[];
+  keys: { seq: Affixes; history: Affixes; conns: Affixes };
+  frame: { head: string; mid: string; tail: string };
+  /** Connections keys of the supervisors whose servers the reply lists (the last part). */
   supervisors: string[];
-  examinees: ExamineeArgs[];
 }
+
+/** What a per-id key has around the id (see `keyAffixes`). */
+type Affixes = [prefix: string, suffix: string];
 
 interface ExamArgs {
   seqKey: string;
@@ -252,6 +263,7 @@ export interface ApplyTargetedArgs {
   request: string;
   requestTtl: number;
   historyMax: number;
+  examHistoryMax: number;
   historyTtl: number;
   epochKey: string;
   newEpoch: string;

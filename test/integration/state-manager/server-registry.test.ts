@@ -18,7 +18,11 @@ describe('state-manager/ServerRegistry', () => {
     redis = rawRedis();
     namespace = randomNamespace();
     const keys = createRedisKeys(namespace);
-    store = new StateStore(redis, keys, { retentionSeconds: 60, historyMax: 10 });
+    store = new StateStore(redis, keys, {
+      retentionSeconds: 60,
+      historyMax: 10,
+      examHistoryMax: 10,
+    });
     servers = new ServerRegistry(redis, keys, store);
   });
   afterEach(async () => {

@@ -1,0 +1,106 @@
+// Needs Redis running (REDIS_URL, localhost default). Uses a random key namespace.
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import { createRedisKeys, type RedisKeys } from '../../../src/shared/redis/keys.js';
+import { EXAMINEES_PER_PART, StateStore } from '../../../src/state-manager/state-store.js';
+import type { StatusChangeData } from '../../../src/protocol/index.js';
+import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
+
+describe('state-manager/StateStore exam-wide changes', () => {
+  let redis: Redis;
+  let namespace: string;
+  let keys: RedisKeys;
+  let store: StateStore;
+  const count = EXAMINEES_PER_PART * 3 + 7;
+  const ids = Array.from({ length: count }, (_, i) => `E${String(i).padStart(5, '0')}`);
+  const data: StatusChangeData = {
+    supervisorId: 'S001',
+    examId: 'EXAM1',
+    status: 'PAUSED',
+    timestamp: '2024-01-01T09:00:00.000Z',
+  };
+  const trace = {
+    sourceServer: 'serverA',
+    stateManager: 'sm-1',
+    processedAt: '2024-01-01T09:00:00.000Z',
+  };
+  const apply = (requestId: string) =>
+    store.applyStatusChange({
+      requestId,
+      examId: 'EXAM1',
+      data,
+      audience: { examinees: ids, supervisors: ['S001'] },
+      trace,
+    });
+  const frames = async (id: string) =>
+    (await redis.zrange(keys.clientHistory(id), 0, -1)).map(
+      (text) => JSON.parse(text) as { seq: number; id: string; data: StatusChangeData },
+    );
+
+  beforeEach(async () => {
+    redis = rawRedis();
+    namespace = randomNamespace();
+    keys = createRedisKeys(namespace);
+    store = new StateStore(redis, keys, {
+      retentionSeconds: 60,
+      historyMax: 10,
+      examHistoryMax: 10,
+    });
+    await redis.hset(keys.clientConnections(ids[1] ?? ''), 'serverB', 'c1', 'serverA', 'c2');
+  });
+  afterEach(async () => {
+    await cleanRedis(namespace);
+    redis.disconnect();
+  });
+
+  it('gives every examinee of a multi-part exam one frame, its own, with seq 1', async () => {
+    const outcome = await apply('m-1');
+    expect(outcome.deliveries.map((d) => d.clientId)).to.deep.equal(ids);
+    expect(outcome.deliveries.every((d) => d.seq === 1)).to.equal(true);
+    expect(outcome.deliveries[1]?.servers.sort()).to.deep.equal(['serverA', 'serverB']);
+    expect(outcome.examSeq).to.equal(1);
+    for (const id of [ids[0], ids[EXAMINEES_PER_PART], ids[count - 1]]) {
+      const [frame, ...more] = await frames(id ?? '');
+      expect(more).to.deep.equal([]);
+      expect(frame).to.deep.equal({
+        type: 'status_change',
+        seq: 1,
+        id: 'm-1',
+        data: { ...data, targetExamineeId: id },
+      });
+    }
+    expect(await redis.hget(keys.examStatus('EXAM1'), 'status')).to.equal('PAUSED');
+  });
+
+  it('stops at a failing part and, retried, applies the rest once: no seq given twice', async () => {
+    // An examinee of the second part whose seq key is not a counter: that part fails.
+    const broken = ids[EXAMINEES_PER_PART + 3] ?? '';
+    await redis.hset(keys.clientSeq(broken), 'not', 'a counter');
+    const failure = await apply('m-1').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(String(failure)).to.match(/WRONGTYPE/);
+    // The first part applied; nothing after the failing one did.
+    expect(await frames(ids[0] ?? '')).to.have.length(1);
+    expect(await frames(ids[EXAMINEES_PER_PART * 2] ?? '')).to.deep.equal([]);
+    expect(await frames(ids[count - 1] ?? '')).to.deep.equal([]);
+    expect(await redis.hexists(keys.request('S001', 'm-1'), 'ack')).to.equal(0);
+
+    await redis.del(keys.clientSeq(broken));
+    const outcome = await apply('m-1');
+    expect(outcome.duplicate).to.equal(false);
+    expect(outcome.deliveries.map((d) => [d.clientId, d.seq])).to.deep.equal(
+      ids.map((id) => [id, 1]),
+    );
+    for (const id of [ids[0], broken, ids[count - 1]]) {
+      expect((await frames(id ?? '')).map((f) => f.seq)).to.deep.equal([1]);
+    }
+    expect(await redis.get(keys.examSeq('EXAM1'))).to.equal('1');
+
+    const again = await apply('m-1');
+    expect(again.duplicate).to.equal(true);
+    expect(again.deliveries).to.have.length(count);
+    expect((await frames(ids[0] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
+  });
+});

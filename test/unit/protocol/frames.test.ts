@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import {
+  examineeFrameTemplate,
+  statusChangeDataFor,
+  statusChangeFrameJson,
+} from '../../../src/protocol/index.js';
+import { STATUSES, clientId, requestId } from './arbitraries.js';
+
+describe('examineeFrameTemplate', () => {
+  it('builds exactly the frame each examinee gets for an exam-wide change, from any ids', () => {
+    fc.assert(
+      fc.property(
+        requestId,
+        clientId,
+        clientId,
+        clientId,
+        fc.constantFrom(...STATUSES),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        (id, supervisorId, examId, examineeId, status, seq) => {
+          const data = { supervisorId, examId, status, timestamp: '2024-01-01T09:00:00.000Z' };
+          const { head, mid, tail } = examineeFrameTemplate(id, data);
+          const expected = statusChangeFrameJson(
+            seq,
+            id,
+            statusChangeDataFor(data, examineeId, 'examinee'),
+          );
+          expect(`${head}${seq}${mid}${examineeId}${tail}`).to.equal(expected);
+          expect(JSON.parse(expected)).to.deep.include({ seq, id });
+        },
+      ),
+    );
+  });
+
+  it('refuses a targeted change, whose frame is the same for every recipient', () => {
+    const data = {
+      supervisorId: 'S001',
+      targetExamineeId: 'E001',
+      status: 'STARTED' as const,
+      timestamp: '2024-01-01T09:00:00.000Z',
+    };
+    expect(() => examineeFrameTemplate('m-1', data)).to.throw(/examinee id last/);
+  });
+});
