@@ -2,9 +2,14 @@ import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** The systems a run can measure: exam-relay and its three peers. */
+/** The systems a run measures by default: exam-relay and its three peers. */
 export const SYSTEMS = ['relay', 'socketio', 'amqplib', 'ws'] as const;
-export type SystemName = (typeof SYSTEMS)[number];
+/**
+ * Also selectable: `sentinel`, exam-relay's targeted load on the Redis of
+ * scripts/redis-sentinel.sh with REDIS_WAIT_REPLICAS 0 and 1 (what WAIT costs).
+ */
+export const OPTIONAL_SYSTEMS = ['sentinel'] as const;
+export type SystemName = (typeof SYSTEMS)[number] | (typeof OPTIONAL_SYSTEMS)[number];
 
 /** The benchmark's knobs, from `BENCH_*` environment variables (defaults: issue 9's patterns). */
 export const BenchEnv = z.object({
@@ -39,12 +44,20 @@ export const BenchEnv = z.object({
   BENCH_BROADCAST_ROUNDS: int(1, 100).default(5),
   /** Longest wait, after the SIGKILL, for every examinee to have the change made after it. Default 60. */
   BENCH_FAILOVER_SECONDS: z.coerce.number().positive().max(600).default(60),
-  /** Which systems to run, comma-separated. Default all: `relay,socketio,amqplib,ws`. */
+  /**
+   * Which systems to run, comma-separated. Default `relay,socketio,amqplib,ws`; `sentinel` (see
+   * OPTIONAL_SYSTEMS) only when named here or with BENCH_WAIT_REPLICAS=1.
+   */
   BENCH_SYSTEMS: z
     .string()
     .default(SYSTEMS.join(','))
     .transform((s) => s.split(',').map((c) => c.trim()))
-    .pipe(z.array(z.enum(SYSTEMS)).min(1)),
+    .pipe(z.array(z.enum([...SYSTEMS, ...OPTIONAL_SYSTEMS])).min(1)),
+  /**
+   * `1` adds the `sentinel` system to the run: the targeted closed loops against Redis through
+   * Sentinel, with REDIS_WAIT_REPLICAS=0 and =1. Default 0 (it brings up its own Redis nodes).
+   */
+  BENCH_WAIT_REPLICAS: z.enum(['0', '1']).default('0'),
   /**
    * When set, each exam-relay process is CPU-profiled (through its inspector) during the load
    * phases and `<dir>/<process>.cpuprofile` is written, for Chrome DevTools. Default unset.
@@ -78,5 +91,8 @@ export function loadBenchConfig(env: Record<string, string | undefined>): BenchC
   delete cleaned.BENCH_QUICK;
   const result = BenchEnv.safeParse({ ...quick, ...cleaned });
   if (!result.success) throw new Error(`invalid bench config:\n${z.prettifyError(result.error)}`);
-  return result.data;
+  const config = result.data;
+  if (config.BENCH_WAIT_REPLICAS === '1' && !config.BENCH_SYSTEMS.includes('sentinel'))
+    config.BENCH_SYSTEMS.push('sentinel');
+  return config;
 }

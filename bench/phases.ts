@@ -7,13 +7,14 @@ import type { Target } from './target.js';
 
 /**
  * The same phases for every system: each closed-loop level, then the open-loop schedule
- * (last, since a system that falls behind may still be working through its backlog).
- * `pids` names the processes whose CPU time is reported per phase.
+ * (last, since a system that falls behind may still be working through its backlog; skipped
+ * with `open: false`). `pids` names the processes whose CPU time is reported per phase.
  */
 export async function runPhases(
   target: Target,
   config: BenchConfig,
   pids: Record<string, number[]>,
+  options: { open?: boolean } = {},
 ): Promise<Pick<SystemResult, 'closed' | 'open'>> {
   const meter = new CpuMeter(pids);
   const run = Date.now().toString(36);
@@ -35,6 +36,7 @@ export async function runPhases(
     );
     await sleep(300);
   }
+  if (options.open === false) return { closed, open: undefined };
   meter.start();
   const open = await openLoop(target, {
     rate: config.BENCH_RATE,

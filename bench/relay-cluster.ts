@@ -23,6 +23,9 @@ export class RelayCluster {
   stateManager: RoleProcess | undefined;
   readonly namespace = `bench${randomNamespace()}`;
 
+  /** `extraEnv` goes to every process (e.g. REDIS_SENTINELS). */
+  constructor(private readonly extraEnv: Record<string, string> = {}) {}
+
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return roleEnv({
       namespace: this.namespace,
@@ -30,6 +33,7 @@ export class RelayCluster {
         LOG_LEVEL: 'warn',
         RATE_LIMIT_PER_SECOND: '100000',
         RATE_LIMIT_BURST: '100000',
+        ...this.extraEnv,
         ...extra,
       },
     });

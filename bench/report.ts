@@ -6,6 +6,10 @@ import type { ScaleResult } from './scale.js';
 import type { SlowEntry } from './slowlog.js';
 import { round } from './stats.js';
 
+/** The names the `sentinel` system's two runs report under. */
+export const sentinelSystemName = (waitReplicas: number) =>
+  `exam-relay, Sentinel, REDIS_WAIT_REPLICAS=${waitReplicas}`;
+
 export type CpuRecord = Record<string, { seconds: number; cores: number }>;
 
 export interface SystemResult {
@@ -207,6 +211,51 @@ export function buildTable(
   row('Redis: slowest command ms (SLOWLOG)', slow, undefined, '≤ 5 ms');
   for (const kind of ['lost', 'duplicated', 'reordered', 'gaps'] as const)
     row(`all patterns: ${kind}`, (s) => faults(s)?.[kind], undefined, '0');
+  rows.push(...sentinelRows(systems));
+  return rows;
+}
+
+/**
+ * The cost of REDIS_WAIT_REPLICAS (the `sentinel` system): targeted throughput and latency on
+ * Redis through Sentinel with 0 and 1, in the exam-relay column; ratio = WAIT 1 / WAIT 0.
+ */
+function sentinelRows(systems: SystemResult[]): Row[] {
+  const [none, one] = [0, 1].map((n) => systems.find((s) => s.name === sentinelSystemName(n)));
+  if (!none || !one) return [];
+  const empty = { socketio: undefined, amqplib: undefined, ws: undefined };
+  const rows: Row[] = [];
+  const pair = (label: string, pick: Pick) => {
+    const [a, b] = [pick(none), pick(one)];
+    rows.push({
+      pattern: `${label}, REDIS_WAIT_REPLICAS=0`,
+      relay: a,
+      ...empty,
+      ratio: undefined,
+      target: '—',
+    });
+    rows.push({
+      pattern: `${label}, REDIS_WAIT_REPLICAS=1`,
+      relay: b,
+      ...empty,
+      ratio: a !== undefined && b !== undefined && a !== 0 ? round(b / a, 2) : undefined,
+      target: '— (ratio: vs WAIT 0)',
+    });
+  };
+  for (const c of none.closed.map((x) => x.concurrency).sort((x, y) => y - x)) {
+    const at = (s: SystemResult) => s.closed.find((x) => x.concurrency === c);
+    pair(`Sentinel: targeted, ${c} in flight: changes/s`, (s) => at(s)?.throughput);
+    pair(`Sentinel: targeted, ${c} in flight: p50 ms`, (s) => at(s)?.latencyMs?.p50);
+  }
+  const lost = (s: SystemResult) => faults(s);
+  for (const kind of ['lost', 'duplicated', 'reordered', 'gaps'] as const) {
+    rows.push({
+      pattern: `Sentinel runs: ${kind}`,
+      relay: (lost(none)?.[kind] ?? 0) + (lost(one)?.[kind] ?? 0),
+      ...empty,
+      ratio: undefined,
+      target: '0',
+    });
+  }
   return rows;
 }
 

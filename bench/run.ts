@@ -14,6 +14,7 @@ import type { ProcessMemory } from './role-probe.js';
 import { runBaseline } from './run-baseline.js';
 import { runFloor } from './run-floor.js';
 import { runRelay } from './run-relay.js';
+import { runSentinel } from './run-sentinel.js';
 import { runSio } from './run-sio.js';
 import { SlowLog } from './slowlog.js';
 
@@ -47,6 +48,9 @@ try {
     const ns = result.notes?.namespace;
     await slowlog.collect(typeof ns === 'string' ? { [ns]: result.name } : {});
   }
+  // Its own Redis nodes (not the SLOWLOG's): last, so nothing else runs beside them.
+  if (config.BENCH_SYSTEMS.includes('sentinel'))
+    systems.push(...(await runSentinel(config, shared)));
   if (config.BENCH_SYSTEMS.includes('ws')) wsFloor = await runFloor(config);
 } finally {
   await slowlog.restore();

@@ -10,8 +10,49 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const Env = z.object({
   /** RabbitMQ URL. Default `amqp://guest:guest@127.0.0.1:5672`. */
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
-  /** Redis URL. Default `redis://127.0.0.1:6379`. */
+  /**
+   * Redis URL. Default `redis://127.0.0.1:6379`. With `REDIS_SENTINELS` only its credentials,
+   * database and `rediss:` (TLS) are used; Sentinel names the primary.
+   */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /**
+   * Comma-separated Sentinel `host:port` list; with `REDIS_SENTINEL_NAME`, every process finds
+   * the Redis primary through Sentinel and follows a failover. Default unset: `REDIS_URL`.
+   */
+  REDIS_SENTINELS: z
+    .string()
+    .transform((s, ctx) => {
+      const items = s.split(',').map((item) => item.trim());
+      const sentinels: { host: string; port: number }[] = [];
+      items.forEach((item, i) => {
+        const address = parseHostPort(item);
+        if (address) sentinels.push(address);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            message: item
+              ? `item ${i + 1} is not host:port`
+              : `item ${i + 1} is empty (a stray comma?)`,
+          });
+      });
+      return sentinels;
+    })
+    .optional(),
+  /** The master group name the Sentinels monitor. Required with `REDIS_SENTINELS`. */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ., _ and - only, at most 64')
+    .optional(),
+  /**
+   * Replicas that must hold the state manager's writes (Redis `WAIT`, once per batch) before
+   * it routes and acks them. Default 0 (no wait; the seq epoch covers a lossy failover).
+   */
+  REDIS_WAIT_REPLICAS: int(0, 16).default(0),
+  /**
+   * How long one `WAIT` may block, in ms; fewer replicas by then is a transient failure (the
+   * batch is applied again and waited for again). Below the 5 s command timeout. Default 1000.
+   */
+  REDIS_WAIT_TIMEOUT_MS: int(1, 4000).default(1000),
   /** Prefix for every queue, exchange (`X.`) and Redis key (`X:`). Default empty. */
   RELAY_NAMESPACE: z
     .string()
@@ -91,12 +132,32 @@ export const Env = z.object({
 
 export type Config = z.infer<typeof Env>;
 
+/** `host:port` with a port 1-65535 (an IPv6 host in brackets), or undefined. */
+function parseHostPort(item: string): { host: string; port: number } | undefined {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$/.exec(item);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
+  return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Settings that are only meaningful together: either given alone names the other. */
+const PAIRED = [['REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']] as const;
+
+const CheckedEnv = Env.superRefine((env, ctx) => {
+  for (const [a, b] of PAIRED) {
+    const [hasA, hasB] = [env[a] !== undefined, env[b] !== undefined];
+    if (hasA === hasB) continue;
+    const [given, missing] = hasA ? [a, b] : [b, a];
+    ctx.addIssue({ code: 'custom', path: [given], message: `needs ${missing} as well` });
+  }
+});
+
 /** Parses the environment; throws `ConfigError` naming each bad variable. */
 export function loadEnv(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
-  const result = Env.safeParse(cleaned);
+  const result = CheckedEnv.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(`invalid environment:\n${z.prettifyError(result.error)}`);
   }

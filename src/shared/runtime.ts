@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { AmqpConnection } from './amqp/connection.js';
-import { connectRedis, createRedis } from './redis/client.js';
+import { connectRedis, createRedis, type SentinelSettings } from './redis/client.js';
 import { createRedisKeys, type RedisKeys } from './redis/keys.js';
 
 /** The connections a role's `main.ts` opens for it, and closes after it. */
@@ -20,7 +20,12 @@ export async function openConnections(
   name: string,
 ): Promise<Connections> {
   const amqp = new AmqpConnection({ url: config.AMQP_URL, name: `exam-relay ${name}`, logger });
-  const redis = createRedis({ url: config.REDIS_URL, name: `exam-relay:${name}`, logger });
+  const redis = createRedis({
+    url: config.REDIS_URL,
+    sentinel: sentinelSettings(config),
+    name: `exam-relay:${name}`,
+    logger,
+  });
   await Promise.all([amqp.start(), connectRedis(redis)]);
   return {
     amqp,
@@ -31,4 +36,10 @@ export async function openConnections(
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** The Sentinel settings, when the environment gives them (config checks they come together). */
+export function sentinelSettings(config: Config): SentinelSettings | undefined {
+  const { REDIS_SENTINELS: sentinels, REDIS_SENTINEL_NAME: name } = config;
+  return sentinels && name ? { sentinels, name } : undefined;
 }

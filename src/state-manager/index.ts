@@ -9,6 +9,7 @@ import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { isTransientRedisError } from '../shared/redis/errors.js';
+import { ReplicaWait } from '../shared/redis/replica-wait.js';
 import type { Topology } from '../topology/index.js';
 import { StatusQueueMessage, parseJson } from '../protocol/index.js';
 import { RelayError } from '../shared/errors.js';
@@ -46,6 +47,13 @@ export interface StateManagerConfig {
   /** How often to sweep for silent servers and broadcast sync_state. */
   heartbeatIntervalMs: number;
   serverDownAfterMs: number;
+  /**
+   * Replicas that must hold a batch's writes (Redis WAIT) before it is routed and acked.
+   * Default 0: no WAIT.
+   */
+  waitReplicas?: number;
+  /** How long one WAIT may block, in ms. Default 1000. */
+  waitTimeoutMs?: number;
 }
 
 export interface StateManager extends RoleLifecycle {
@@ -69,11 +77,22 @@ export function createStateManager(
   const metrics = deps.metrics ?? createStateManagerMetrics();
   const stopCountingReconnects = countReconnects(metrics.registry, deps.amqp, deps.redis);
   const names = deps.topology.names;
+  const waitReplicas = config.waitReplicas ?? 0;
   const store = new StateStore(deps.redis, deps.keys, {
     retentionSeconds: config.retentionSeconds,
     historyMax: config.historyMax,
+    durableFailover: waitReplicas > 0,
     examHistoryMax: config.examHistoryMax,
   });
+  const replicaWait =
+    waitReplicas > 0
+      ? new ReplicaWait(
+          deps.redis,
+          deps.keys.waitFence(),
+          waitReplicas,
+          config.waitTimeoutMs ?? 1000,
+        )
+      : undefined;
   const abort = new AbortController();
   const inFlight = new Set<Promise<void>>();
   let consumerTags: string[] = [];
@@ -151,12 +170,46 @@ export function createStateManager(
   }
 
   /**
-   * Applies a batch of one exam's messages in queue order. Consecutive single-call messages
-   * (a change to one examinee, a connect, a disconnect) go to Redis together, in one round
-   * trip; after a transient failure the failed ones are applied again one at a time, in
-   * order (the scripts are idempotent). Each message's routing starts here, in order too.
+   * Applies a batch of one exam's messages in queue order, and with REDIS_WAIT_REPLICAS waits
+   * until that many replicas hold its writes (one WAIT for the batch) before any of it is
+   * routed. Fewer replicas in time (a replica down or lagging, a failover under way) is a
+   * transient failure of the whole batch: it is applied again (the scripts are idempotent; on
+   * the same primary they find their work done, on a newly promoted one they redo what it
+   * lacks) and waited for again, with backoff, while its messages are held. Nothing of it is
+   * routed or acked meanwhile, so a change acked is a change a failover cannot lose.
    */
   async function applyBatch(jobs: Job[]): Promise<PromiseSettledResult<Applied | undefined>[]> {
+    for (let attempt = 0; ; attempt++) {
+      const mark = replicaWait?.mark() ?? 0;
+      const settled = await applyGroups(jobs);
+      const routes = settled.some((r) => r.status === 'fulfilled' && r.value !== undefined);
+      // Heartbeats and ticks route nothing a client numbers: no WAIT for them.
+      if (!replicaWait || !routes) return startRouting(settled);
+      try {
+        await replicaWait.confirm(mark);
+        return startRouting(settled);
+      } catch (err) {
+        const given = jobs.every((job) => job.held.aborted);
+        if (!isTransient(err) || given || abort.signal.aborted) {
+          return jobs.map(() => ({ status: 'rejected', reason: err }));
+        }
+        metrics.retries.inc();
+        const delay = backoff(attempt, { base: 100, cap: 5000 });
+        log.warn(
+          { err, attempt, messages: jobs.length, retryInMs: Math.round(delay) },
+          'batch not yet on enough Redis replicas; applying it again',
+        );
+        await sleep(delay, abort.signal);
+      }
+    }
+  }
+
+  /**
+   * Applies the batch in Redis. Consecutive single-call messages (a change to one examinee, a
+   * connect, a disconnect) go to Redis together, in one round trip; after a transient failure
+   * the failed ones are applied again one at a time, in order (the scripts are idempotent).
+   */
+  async function applyGroups(jobs: Job[]): Promise<PromiseSettledResult<Route | undefined>[]> {
     const settled: PromiseSettledResult<Route | undefined>[] = [];
     for (let start = 0; start < jobs.length;) {
       let end = start + 1;
@@ -178,6 +231,13 @@ export function createStateManager(
       settled.push(...results);
       start = end;
     }
+    return settled;
+  }
+
+  /** Starts each applied message's routing, in order. */
+  function startRouting(
+    settled: PromiseSettledResult<Route | undefined>[],
+  ): PromiseSettledResult<Applied | undefined>[] {
     return settled.map((result): PromiseSettledResult<Applied | undefined> => {
       if (result.status === 'rejected') return result;
       const route = result.value;
@@ -266,6 +326,7 @@ export function createStateManager(
     },
     close: once(async () => {
       stopCountingReconnects();
+      replicaWait?.close();
       log.info({ inFlight: inFlight.size }, 'state manager closing');
       // Stop taking work, then let what we hold finish (ack) before the channels close; a
       // handler stuck retrying is aborted and its message returns to the queue unacked.

@@ -25,6 +25,8 @@ export async function runStateManager(
       confirmTimeoutMs: config.CONFIRM_TIMEOUT_MS,
       heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_MS,
       serverDownAfterMs: config.SERVER_DOWN_AFTER_MS,
+      waitReplicas: config.REDIS_WAIT_REPLICAS,
+      waitTimeoutMs: config.REDIS_WAIT_TIMEOUT_MS,
     },
   );
   await manager.start();

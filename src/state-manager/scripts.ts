@@ -44,7 +44,8 @@ end`;
  * exam). Every part of a change is sent in one round trip; a part applies only after the one
  * before it did, so a failure leaves a prefix applied, which a retry resumes without giving any
  * seq twice. Idempotent per part: a part already applied returns the seqs it gave.
- * Args: request, part, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, exam (part 0,
+ * Args: request, part, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, durable,
+ * exam (part 0,
  * as APPLY_TARGETED's), examinees (ids), keys (seq, history, conns: a client's key around its
  * id), frame (head, mid, tail: an examinee's frame is head .. seq .. mid .. id .. tail),
  * supervisors (connections keys; the last part only).
@@ -60,7 +61,7 @@ if a.part > 0 and redis.call('HEXISTS', a.request, 'part:' .. (a.part - 1)) == 0
 end
 local partField = 'part:' .. a.part
 local done = redis.call('HGET', a.request, partField)
-local epoch = epochOf(a.epochKey, a.newEpoch)
+local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = redis.call('HGET', a.request, 'examSeq')
 local k, f = a.keys, a.frame
 local function key(affixes, id) return affixes[1] .. id .. affixes[2] end
@@ -94,7 +95,8 @@ return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.
  * reads the exam's supervisors, writes the exam's stream, the examinee's frame and status and
  * the request record (ack, trace, seqs, routes). Nothing is read before it, so the changes of
  * one exam can go to Redis together, in order, in one round trip.
- * Args: request, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, examineesKey,
+ * Args: request, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, durable,
+ * examineesKey,
  * supervisorsKey, connsPrefix, connsSuffix (a client's connections key around its id),
  * supervisorId, ack, trace (JSON of the request record), exam (as APPLY_CHANGE_PART's),
  * examinee ({id, seqKey, historyKey, connsKey, prefix, suffix}).
@@ -122,7 +124,7 @@ if stored[1] then
 end
 local err = checkTypes(e)
 if err then return err end
-local epoch = epochOf(a.epochKey, a.newEpoch)
+local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = applyExam(a, epoch)
 local seqs = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
 local traceSeqs = { seqs }
@@ -142,7 +144,7 @@ return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, table.concat(sup
  * Registers a client's connection on a server. With `restoreTakenAt` (reconciliation from a
  * heartbeat taken then) it does nothing if that connection has since closed or a newer one
  * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
- * epochKey, newEpoch, serverId, connId, clientId, role, examId, at, heardAt, retention,
+ * epochKey, newEpoch, durable, serverId, connId, clientId, role, examId, at, heardAt, retention,
  * restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }.
  */
 const CONNECT = `${EPOCH_INLINE}
@@ -170,7 +172,7 @@ redis.call('SADD', a.membersKey, a.clientId)
 redis.call('EXPIRE', a.membersKey, a.retention)
 redis.call('SADD', a.serversKey, a.serverId)
 local seq = tonumber(redis.call('GET', a.seqKey) or '0')
-return { 'OK', seq, epochOf(a.epochKey, a.newEpoch), wentOnline }
+return { 'OK', seq, epochOf(a.epochKey, a.newEpoch, a.durable), wentOnline }
 `;
 
 /**
@@ -221,6 +223,8 @@ export interface ApplyChangePartArgs {
   historyTtl: number;
   epochKey: string;
   newEpoch: string;
+  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
+  durable: boolean;
   exam?: ExamArgs;
   /** The ids of this part's examinees. */
   examinees: string[];
@@ -263,6 +267,8 @@ export interface ApplyTargetedArgs {
   historyTtl: number;
   epochKey: string;
   newEpoch: string;
+  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
+  durable: boolean;
   examineesKey: string;
   supervisorsKey: string;
   connsPrefix: string;
@@ -283,6 +289,8 @@ export interface ConnectArgs {
   serversKey: string;
   epochKey: string;
   newEpoch: string;
+  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
+  durable: boolean;
   serverId: string;
   connId: string;
   clientId: string;

@@ -18,6 +18,11 @@ export interface StoreOptions {
   retentionSeconds: number;
   /** Frames kept per examinee for replay. */
   historyMax: number;
+  /**
+   * Every seq is on a replica before it is routed (REDIS_WAIT_REPLICAS > 0), so a failover to
+   * that replica keeps the epoch (see `EPOCH_INLINE`). Default false: a failover changes it.
+   */
+  durableFailover?: boolean;
   /** Frames kept per exam stream (every change of the exam: what supervisors replay). */
   examHistoryMax: number;
 }
@@ -120,6 +125,7 @@ export class StateStore {
       historyTtl: this.options.retentionSeconds,
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
       examineesKey: k.examExaminees(examId),
       supervisorsKey: k.examSupervisors(examId),
       connsPrefix,
@@ -195,6 +201,7 @@ export class StateStore {
       historyTtl: this.options.retentionSeconds,
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
     };
     const supervisorConns = supervisors.map((id) => k.clientConnections(id));
     const [prefix, suffix] = statusChangeFrameParts(requestId, data);
@@ -347,6 +354,7 @@ export class StateStore {
       serversKey: k.servers(),
       epochKey: k.epoch(),
       newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
       serverId: c.serverId,
       connId: c.connId,
       clientId: c.clientId,

@@ -106,6 +106,28 @@ describe('security: configuration and files', function () {
       );
     });
 
+    it('exits 1 naming Sentinel settings half given or with a bad item, in every role', async () => {
+      await Promise.all([
+        ...roles.map((args) =>
+          expectRefused(
+            args,
+            { REDIS_SENTINELS: '127.0.0.1:26391' },
+            /needs REDIS_SENTINEL_NAME as well\s+→ at REDIS_SENTINELS/,
+          ),
+        ),
+        expectRefused(
+          roles[0] as string[],
+          { REDIS_SENTINEL_NAME: 'exam-relay' },
+          /needs REDIS_SENTINELS as well\s+→ at REDIS_SENTINEL_NAME/,
+        ),
+        expectRefused(
+          roles[0] as string[],
+          { REDIS_SENTINELS: '127.0.0.1:26391,,127.0.0.1:26393', REDIS_SENTINEL_NAME: 'n' },
+          /item 2 is empty.*\s+→ at REDIS_SENTINELS/,
+        ),
+      ]);
+    });
+
     it('exits 1 naming AUTH_SECRET when it is missing, before connecting', async () => {
       await Promise.all(
         [roles[0], roles[1]].map((args) =>

@@ -12,15 +12,6 @@ import type { Redis } from 'ioredis';
  * redelivers what was not acked, so every write script is safe to run twice.
  */
 
-/** Reads the epoch, creating it when missing (first use, or Redis lost its data). */
-const EPOCH_LUA = `
-local id = redis.call('HGET', KEYS[1], 'id')
-if not id then
-  id = ARGV[1]
-  redis.call('HSET', KEYS[1], 'id', id)
-end
-return id`;
-
 /** A fresh epoch id: 8 base-36 characters. */
 export function newEpochId(): string {
   return BigInt(`0x${randomBytes(6).toString('hex')}`)
@@ -28,6 +19,52 @@ export function newEpochId(): string {
     .padStart(8, '0')
     .slice(-8);
 }
+
+/**
+ * The Lua of the seq epoch (`epoch` hash: `id`, and `replid`, the replication id of the
+ * primary that last vouched for it). `epochOf` is what every script that hands out seqs
+ * calls first, atomically with the seqs it hands out:
+ *
+ * - no epoch (first use, or Redis lost its data): a new one, stamped with this primary's id;
+ * - stamped by this primary (`master_replid`): unchanged;
+ * - stamped by another primary: this one took over (a failover, or a restart that got a new
+ *   replication id), and it may lack writes the old one acknowledged, so the counters may
+ *   have gone back: a new epoch. Except with `durable` (the state manager WAITs for a replica
+ *   before it routes or acks) when this primary was promoted from a replica of that one
+ *   (`master_replid2` is its id): every seq a client was given was on the replica, so the
+ *   numbering goes on and only the stamp moves;
+ * - no stamp (written before stamps existed): stamped, unchanged.
+ *
+ * `INFO replication` is read inside the script (about 5 µs), not passed in: an argument would
+ * be what the caller believed before a failover, and a script resent to the new primary
+ * after a reconnect would carry the old primary's id.
+ */
+export const EPOCH_INLINE = `
+local function replicationIds()
+  local info = redis.call('INFO', 'replication')
+  return string.match(info, 'master_replid:(%x+)') or '', string.match(info, 'master_replid2:(%x+)')
+end
+local function epochOf(key, candidate, durable)
+  local e = redis.call('HMGET', key, 'id', 'replid')
+  local replid, replid2 = replicationIds()
+  if e[1] and e[2] == replid then return e[1] end
+  if e[1] and (not e[2] or (durable and e[2] == replid2)) then
+    redis.call('HSET', key, 'replid', replid)
+    return e[1]
+  end
+  redis.call('HSET', key, 'id', candidate, 'replid', replid)
+  return candidate
+end`;
+
+/**
+ * Reads the epoch, creating it when missing. It never moves an existing epoch: a socket server
+ * reading for a welcome does not know whether the state managers WAIT for replicas; the first
+ * seq handed out on a new primary decides, and the server follows the epoch of that frame.
+ */
+const EPOCH_LUA = `${EPOCH_INLINE}
+local id = redis.call('HGET', KEYS[1], 'id')
+if id then return id end
+return epochOf(KEYS[1], ARGV[1], false)`;
 
 interface Commands {
   relayEpoch(key: string, candidate: string): Promise<string>;
@@ -43,14 +80,3 @@ function commands(redis: Redis): Commands {
 export function readEpoch(redis: Redis, key: string): Promise<string> {
   return commands(redis).relayEpoch(key, newEpochId());
 }
-
-/** The Lua that gets or creates the epoch, for scripts that need it inline. */
-export const EPOCH_INLINE = `
-local function epochOf(key, candidate)
-  local id = redis.call('HGET', key, 'id')
-  if not id then
-    id = candidate
-    redis.call('HSET', key, 'id', id)
-  end
-  return id
-end`;

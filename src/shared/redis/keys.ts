@@ -37,6 +37,8 @@ export interface RedisKeys {
   stateManagers(): string;
   /** Hash `id`, `replid`: the epoch that names the numbering of every seq. */
   epoch(): string;
+  /** Counter a state manager bumps right before `WAIT`, so the wait covers every earlier write. */
+  waitFence(): string;
   /** The pattern matching every key of this namespace (for cleanup and admin scans). */
   all(): string;
 }
@@ -59,6 +61,7 @@ export function createRedisKeys(namespace: string): RedisKeys {
     servers: () => `${p}servers`,
     stateManagers: () => `${p}state-managers`,
     epoch: () => `${p}epoch`,
+    waitFence: () => `${p}wait-fence`,
     all: () => (p ? `${p}*` : '*'),
   };
 }

@@ -73,6 +73,48 @@ describe('shared/config', () => {
       expect(loadEnv({ AUTH_SECRET: '€'.repeat(11) }).AUTH_SECRET).to.have.length(11); // 33 bytes
     });
 
+    it('reads Sentinel settings as a list of host:port with a master name', () => {
+      const config = loadEnv({
+        REDIS_SENTINELS: '127.0.0.1:26391, sentinel-2:26392,[::1]:26393',
+        REDIS_SENTINEL_NAME: 'exam-relay',
+      });
+      expect(config.REDIS_SENTINELS).to.deep.equal([
+        { host: '127.0.0.1', port: 26391 },
+        { host: 'sentinel-2', port: 26392 },
+        { host: '::1', port: 26393 },
+      ]);
+      expect(config.REDIS_SENTINEL_NAME).to.equal('exam-relay');
+      expect(loadEnv({})).to.include({ REDIS_WAIT_REPLICAS: 0, REDIS_WAIT_TIMEOUT_MS: 1000 });
+      expect(loadEnv({}).REDIS_SENTINELS).to.equal(undefined);
+    });
+
+    it('refuses Sentinel settings half given, naming the variable and the one missing', () => {
+      const alone = failure({ REDIS_SENTINELS: '127.0.0.1:26391' }).message;
+      expect(alone).to.include('at REDIS_SENTINELS').and.include('REDIS_SENTINEL_NAME');
+      const nameOnly = failure({ REDIS_SENTINEL_NAME: 'exam-relay' }).message;
+      expect(nameOnly).to.include('at REDIS_SENTINEL_NAME').and.include('REDIS_SENTINELS');
+    });
+
+    it('refuses an empty item or a bad host:port in REDIS_SENTINELS without echoing it', () => {
+      for (const list of [
+        '127.0.0.1:26391,,127.0.0.1:26393',
+        '127.0.0.1:26391,',
+        'VALUE-no-port',
+        '127.0.0.1:0',
+        '127.0.0.1:65536',
+        'VALUE:port',
+        'http://VALUE:26379',
+      ]) {
+        const message = failure({ REDIS_SENTINELS: list, REDIS_SENTINEL_NAME: 'n' }).message;
+        expect(message, list).to.include('at REDIS_SENTINELS');
+        expect(message).to.not.include('VALUE');
+      }
+      expect(failure({ REDIS_WAIT_REPLICAS: '-1' }).message).to.include('at REDIS_WAIT_REPLICAS');
+      expect(failure({ REDIS_WAIT_TIMEOUT_MS: '0' }).message).to.include(
+        'at REDIS_WAIT_TIMEOUT_MS',
+      );
+    });
+
     it('treats an empty variable as unset', () => {
       expect(loadEnv({ AUTH_SECRET: '', LOG_LEVEL: '' })).to.include({ LOG_LEVEL: 'info' });
     });
