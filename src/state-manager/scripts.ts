@@ -214,9 +214,9 @@ redis.call('HSET', a.serverKey, 'status', 'DOWN')
 return 1
 `;
 
-export interface ApplyChangePartArgs {
+/** What every change script takes: the request record, the caps, the epoch. */
+export interface ChangeArgs {
   request: string;
-  part: number;
   requestTtl: number;
   historyMax: number;
   examHistoryMax: number;
@@ -225,6 +225,10 @@ export interface ApplyChangePartArgs {
   newEpoch: string;
   /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
   durable: boolean;
+}
+
+export interface ApplyChangePartArgs extends ChangeArgs {
+  part: number;
   exam?: ExamArgs;
   /** The ids of this part's examinees. */
   examinees: string[];
@@ -259,16 +263,7 @@ interface ExamineeArgs {
   suffix: string;
 }
 
-export interface ApplyTargetedArgs {
-  request: string;
-  requestTtl: number;
-  historyMax: number;
-  examHistoryMax: number;
-  historyTtl: number;
-  epochKey: string;
-  newEpoch: string;
-  /** Replicas hold every seq routed (REDIS_WAIT_REPLICAS > 0): see `EPOCH_INLINE`. */
-  durable: boolean;
+export interface ApplyTargetedArgs extends ChangeArgs {
   examineesKey: string;
   supervisorsKey: string;
   connsPrefix: string;

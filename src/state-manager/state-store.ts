@@ -9,7 +9,7 @@ import {
   statusChangeDataFor,
   statusChangeFrameParts,
 } from '../protocol/index.js';
-import { stateScripts, type StateScripts } from './scripts.js';
+import { stateScripts, type ChangeArgs, type StateScripts } from './scripts.js';
 
 export type { RequestTrace } from '../shared/redis/records.js';
 
@@ -85,6 +85,20 @@ export class StateStore {
     this.scripts = stateScripts(redis);
   }
 
+  /** The arguments every change script takes, for the record of `request`. */
+  private changeArgs(request: string): ChangeArgs {
+    return {
+      request,
+      requestTtl: this.options.retentionSeconds,
+      historyMax: this.options.historyMax,
+      examHistoryMax: this.options.examHistoryMax,
+      historyTtl: this.options.retentionSeconds,
+      epochKey: this.keys.epoch(),
+      newEpoch: newEpochId(),
+      durable: this.options.durableFailover ?? false,
+    };
+  }
+
   /** Every examinee of an exam (sorted) and its supervisors: the audience of an exam-wide change. */
   async examAudience(examId: string): Promise<Audience> {
     const k = this.keys;
@@ -118,14 +132,7 @@ export class StateStore {
     const [connsPrefix, connsSuffix] = keyAffixes(k.clientConnections);
     const ack: StoredAck = { examinees: [id], data };
     const reply = this.scripts.applyTargeted({
-      request: k.request(data.supervisorId, requestId),
-      requestTtl: this.options.retentionSeconds,
-      historyMax: this.options.historyMax,
-      examHistoryMax: this.options.examHistoryMax,
-      historyTtl: this.options.retentionSeconds,
-      epochKey: k.epoch(),
-      newEpoch: newEpochId(),
-      durable: this.options.durableFailover ?? false,
+      ...this.changeArgs(k.request(data.supervisorId, requestId)),
       examineesKey: k.examExaminees(examId),
       supervisorsKey: k.examSupervisors(examId),
       connsPrefix,
@@ -193,16 +200,7 @@ export class StateStore {
     const { requestId, examId, data, audience } = c;
     const request = k.request(data.supervisorId, requestId);
     const supervisors = [...new Set([...audience.supervisors, data.supervisorId])];
-    const common = {
-      request,
-      requestTtl: this.options.retentionSeconds,
-      historyMax: this.options.historyMax,
-      examHistoryMax: this.options.examHistoryMax,
-      historyTtl: this.options.retentionSeconds,
-      epochKey: k.epoch(),
-      newEpoch: newEpochId(),
-      durable: this.options.durableFailover ?? false,
-    };
+    const common = this.changeArgs(request);
     const supervisorConns = supervisors.map((id) => k.clientConnections(id));
     const [prefix, suffix] = statusChangeFrameParts(requestId, data);
     const exam = {
