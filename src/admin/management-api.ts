@@ -113,12 +113,4 @@ export function toStats(queue: z.infer<typeof ManagementQueue>): ManagementQueue
   };
 }
 
-/** The vhost amqplib connects to for this URL (the path, `/` when empty). */
-export function vhostOf(amqpUrl: string): string {
-  try {
-    const path = new URL(amqpUrl).pathname;
-    return path.length > 1 ? decodeURIComponent(path.slice(1)) : '/';
-  } catch {
-    return '/';
-  }
-}
+export { vhostOf } from '../shared/amqp/urls.js';

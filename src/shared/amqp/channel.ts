@@ -4,12 +4,16 @@ import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
 import { ConfirmTimeoutError, UnavailableError } from '../errors.js';
-import { messageOf, type AmqpConnection } from './connection.js';
+import { AmqpFatalError, messageOf, type AmqpConnection } from './connection.js';
+import { isFatalSetupError } from './reply-codes.js';
 
 export type ChannelStatus = 'down' | 'opening' | 'ready' | 'closed';
 
+/** What a channel needs of its connection (an `AmqpConnection`). */
+export type ChannelHost = Pick<AmqpConnection, 'onReady' | 'onFatal' | 'fail'>;
+
 export interface ManagedChannelOptions {
-  connection: AmqpConnection;
+  connection: ChannelHost;
   /** For logs, e.g. `publisher` or `consumer`. */
   name: string;
   logger: Logger;
@@ -31,7 +35,9 @@ const PUBLISH_ID = 'x-relay-publish-id';
 /**
  * A confirm channel that reopens after a channel or connection failure and re-runs its setup
  * with backoff. A setup that fails (e.g. `RESOURCE_LOCKED` on an exclusive queue still held
- * by our previous, dead connection) is retried until it succeeds or the channel is closed.
+ * by our previous, dead connection) is retried until it succeeds or the channel is closed; one
+ * that retrying cannot fix (`PRECONDITION_FAILED`, `ACCESS_REFUSED`: see reply-codes.ts) is
+ * reported to the connection as fatal.
  */
 export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down: [] }> {
   status: ChannelStatus = 'down';
@@ -56,10 +62,20 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     this.detach ??= this.options.connection.onReady((model) => void this.open(model));
   }
 
-  /** Resolves when the channel is ready (setup done). */
+  /** Resolves when the channel is ready (setup done); rejects on a fatal connection error. */
   async ready(): Promise<ConfirmChannel> {
     if (this.channel && this.status === 'ready') return this.channel;
-    return new Promise((resolve) => this.once('ready', resolve));
+    return new Promise((resolve, reject) => {
+      const onReady = (channel: ConfirmChannel) => {
+        stopFatal();
+        resolve(channel);
+      };
+      const stopFatal = this.options.connection.onFatal((err) => {
+        this.off('ready', onReady);
+        reject(err);
+      });
+      this.once('ready', onReady);
+    });
   }
 
   get current(): ConfirmChannel | undefined {
@@ -69,7 +85,7 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
   /**
    * Publishes and waits for the broker's confirm. Rejects with UnavailableError when the
    * channel is down, ConfirmTimeoutError when no confirm comes in time, and UnavailableError
-   * when the broker nacks or the channel closes first.
+   * when the broker nacks or the channel closes first, also while waiting for `drain`.
    */
   async publish(
     exchange: string,
@@ -99,15 +115,32 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
           reject(new UnavailableError('publish not confirmed by the broker', { cause: err }));
         else resolve({ returned });
       });
-      if (!ok && !this.draining) {
-        this.draining = new Promise<void>((resume) =>
-          channel.once('drain', () => {
-            this.draining = undefined;
-            resume();
-          }),
-        );
-      }
+      if (!ok && !this.draining) this.draining = this.drained(channel);
     });
+  }
+
+  /**
+   * Resolves on the channel's next `drain`; rejects with UnavailableError if it closes first,
+   * so that publishes queued behind a full buffer fail instead of waiting forever.
+   */
+  private drained(channel: ConfirmChannel): Promise<void> {
+    const draining = new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        channel.off('close', onClose);
+        if (this.draining === draining) this.draining = undefined;
+        resolve();
+      };
+      const onClose = () => {
+        channel.off('drain', onDrain);
+        if (this.draining === draining) this.draining = undefined;
+        reject(new UnavailableError(`channel ${this.options.name} closed while waiting for drain`));
+      };
+      channel.once('drain', onDrain);
+      channel.once('close', onClose);
+    });
+    // Nobody may be waiting when it closes; each waiter gets the rejection through its await.
+    draining.catch(() => undefined);
+    return draining;
   }
 
   async close(): Promise<void> {
@@ -143,18 +176,24 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
       } catch (err) {
         if (channel) await (channel as Channel).close().catch(() => undefined);
         if (isConnectionGone(model)) return; // the connection's reconnect will call open again
+        if (isFatalSetupError(err)) {
+          this.options.connection.fail(
+            new AmqpFatalError(
+              `channel ${this.options.name}: the broker refused its setup: ${messageOf(err)}`,
+              { cause: err },
+            ),
+          );
+          return;
+        }
         const delay = backoff(attempt, { base: 200, cap: 5000 });
-        this.log.warn(
-          { err: messageOf(err), retryInMs: Math.round(delay) },
-          'channel setup failed',
-        );
+        this.log.warn({ err, retryInMs: Math.round(delay) }, 'channel setup failed');
         await sleep(delay, this.abort.signal);
       }
     }
   }
 
   private watch(channel: ConfirmChannel, model: ChannelModel, generation: number): void {
-    channel.on('error', (err: unknown) => this.log.warn({ err: messageOf(err) }, 'channel error'));
+    channel.on('error', (err: unknown) => this.log.warn({ err }, 'channel error'));
     channel.on('return', (msg: { properties: { headers?: Record<string, unknown> } }) => {
       const id = msg.properties.headers?.[PUBLISH_ID];
       if (typeof id === 'string') this.returned.add(id);
@@ -162,7 +201,6 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     channel.once('close', () => {
       if (this.channel !== channel) return;
       this.channel = undefined;
-      this.draining = undefined;
       if (this.status === 'closed') return;
       this.status = 'down';
       this.emit('down');
