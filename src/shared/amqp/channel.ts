@@ -23,6 +23,12 @@ export interface ManagedChannelOptions {
   prefetch?: number;
   /** A publish not confirmed in this many ms rejects with ConfirmTimeoutError. Default 10000. */
   confirmTimeoutMs?: number;
+  /**
+   * An open + setup not done in this many ms is abandoned (its channel closed) and retried
+   * with backoff: amqplib's RPCs have no timeout, and a broker can leave one unanswered (a
+   * declare held while a cluster node shuts down). Default 5000.
+   */
+  setupTimeoutMs?: number;
 }
 
 export interface PublishResult {
@@ -159,11 +165,32 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
       if (generation !== this.generation) return;
       this.status = 'opening';
       let channel: ConfirmChannel | undefined;
+      let abandoned = false;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        channel = await model.createConfirmChannel();
-        this.watch(channel, model, generation);
-        if (this.options.prefetch) await channel.prefetch(this.options.prefetch);
-        await this.options.setup?.(channel);
+        const setup = (async () => {
+          const opened = await model.createConfirmChannel();
+          if (abandoned) {
+            void opened.close().catch(() => undefined);
+            return;
+          }
+          channel = opened;
+          this.watch(opened, model, generation);
+          if (this.options.prefetch) await opened.prefetch(this.options.prefetch);
+          await this.options.setup?.(opened);
+        })();
+        const timeoutMs = this.options.setupTimeoutMs ?? 5000;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            abandoned = true;
+            reject(new UnavailableError(`channel setup not done within ${timeoutMs} ms`));
+          }, timeoutMs);
+        });
+        // A late failure of an abandoned setup has nobody to tell.
+        setup.catch(() => undefined);
+        await Promise.race([setup, timeout]);
+        clearTimeout(timer);
+        if (!channel) throw new UnavailableError('channel setup abandoned');
         if (this.abort.signal.aborted || generation !== this.generation) {
           await channel.close().catch(() => undefined);
           return;
@@ -174,7 +201,9 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         this.emit('ready', channel);
         return;
       } catch (err) {
-        if (channel) await (channel as Channel).close().catch(() => undefined);
+        clearTimeout(timer);
+        // Not awaited: the channel of an abandoned setup may not answer its close either.
+        if (channel) void (channel as Channel).close().catch(() => undefined);
         if (isConnectionGone(model)) return; // the connection's reconnect will call open again
         if (isFatalSetupError(err)) {
           this.options.connection.fail(

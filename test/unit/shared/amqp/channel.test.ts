@@ -11,6 +11,7 @@ const silent = pino({ level: 'silent' });
 /** A confirm channel whose write buffer is always full: every publish returns false. */
 class FullChannel extends EventEmitter {
   readonly confirms: ((err: unknown) => void)[] = [];
+  closed = false;
   publish(_e: string, _k: string, _c: Buffer, _o: unknown, cb: (err: unknown) => void): boolean {
     this.confirms.push(cb);
     return false;
@@ -21,6 +22,7 @@ class FullChannel extends EventEmitter {
     this.emit('close');
   }
   close(): Promise<void> {
+    this.closed = true;
     this.brokerClose();
     return Promise.resolve();
   }
@@ -131,6 +133,29 @@ describe('shared/amqp/channel', () => {
       expect((err as Error).message).to.include('PRECONDITION_FAILED');
       expect(conn.fatal).to.have.length(1);
       expect(setups).to.equal(1);
+      await managed.close();
+    });
+
+    it('abandons a setup the broker leaves unanswered and retries it on a new channel', async () => {
+      const stuck = new FullChannel();
+      const conn = host([stuck, new FullChannel()]);
+      let setups = 0;
+      const managed = new ManagedChannel({
+        connection: conn,
+        name: 'consumer',
+        logger: silent,
+        setupTimeoutMs: 50,
+        setup: () => {
+          setups += 1;
+          // The first declare is never answered (amqplib RPCs have no timeout of their own).
+          return setups === 1 ? new Promise<void>(() => undefined) : Promise.resolve();
+        },
+      });
+      managed.start();
+      await managed.ready();
+      expect(setups).to.equal(2);
+      expect(stuck.closed, 'abandoned channel closed').to.equal(true);
+      expect(conn.fatal).to.deep.equal([]);
       await managed.close();
     });
 
