@@ -32,7 +32,8 @@ const HOW_TO_GET = [
 const SERVICES = [
   {
     name: 'rabbitmq',
-    url: process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+    // AMQP_URL may list the nodes of a cluster: the first one stands for it here.
+    url: (process.env.AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672').split(',')[0].trim(),
     defaultPorts: { 'amqp:': 5672, 'amqps:': 5671 },
     probe: probeAmqp,
     startLocal: startRabbitmq,

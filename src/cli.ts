@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { loadEnv, type Config } from './shared/config.js';
+import { loadEnv, managementUrlOf, type Config } from './shared/config.js';
 import { ConfigError, RelayError } from './shared/errors.js';
 import { createLogger, logFormatFor, type Logger } from './shared/logger.js';
-import { installShutdown, type Closable } from './shared/lifecycle.js';
+import { installShutdown, type Supervised } from './shared/lifecycle.js';
 import { ServerId, parseTtl, Role, signToken } from './protocol/index.js';
 import { runTopologyCommand, type TopologySubcommand } from './topology/index.js';
 import { runServer } from './server/main.js';
@@ -136,8 +136,8 @@ async function run(argv: string[]): Promise<number | undefined> {
       return runTopologyCommand(cmd.action, {
         file: cmd.file ?? config.TOPOLOGY_FILE,
         namespace: config.RELAY_NAMESPACE,
-        amqpUrl: config.AMQP_URL,
-        managementUrl: config.RABBITMQ_MANAGEMENT_URL,
+        amqpUrls: config.AMQP_URL,
+        managementUrl: managementUrlOf(config),
         logger: logger(config, 'topology'),
         out,
         err,
@@ -194,7 +194,7 @@ async function runDev(ports: DevPorts): Promise<void> {
   const declared = await runTopologyCommand('declare', {
     file: config.TOPOLOGY_FILE,
     namespace: config.RELAY_NAMESPACE,
-    amqpUrl: config.AMQP_URL,
+    amqpUrls: config.AMQP_URL,
     logger: log,
     out: () => undefined,
     err,
@@ -205,7 +205,7 @@ async function runDev(ports: DevPorts): Promise<void> {
     { id: 'serverA', port: ports.serverA, url: `ws://127.0.0.1:${ports.serverA}/ws` },
     { id: 'serverB', port: ports.serverB, url: `ws://127.0.0.1:${ports.serverB}/ws` },
   ];
-  const roles: Closable[] = [];
+  const roles: Supervised[] = [];
   roles.push(await runStateManager(config, log.child({ role: 'state-manager' })));
   for (const { id, port } of servers) {
     roles.push(await runServer(config, log.child({ role: 'server' }), { serverId: id, port }));
@@ -217,7 +217,19 @@ async function runDev(ports: DevPorts): Promise<void> {
     }),
   );
   supervise(
-    { close: async () => void (await Promise.allSettled(roles.reverse().map((r) => r.close()))) },
+    {
+      close: async () => void (await Promise.allSettled(roles.reverse().map((r) => r.close()))),
+      // One fatal role stops them all: dev is one process.
+      onFatal: (listener) => {
+        let told = false;
+        for (const role of roles) {
+          role.onFatal?.((err) => {
+            if (!told) listener(err);
+            told = true;
+          });
+        }
+      },
+    },
     log,
   );
 
@@ -246,7 +258,7 @@ async function runDev(ports: DevPorts): Promise<void> {
   err(lines.join('\n'));
 }
 
-function supervise(target: Closable, log: Logger): void {
+function supervise(target: Supervised, log: Logger): void {
   installShutdown(target, log);
 }
 

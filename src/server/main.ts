@@ -1,6 +1,7 @@
 import type { Config } from '../shared/config.js';
 import { requireSecret } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import type { Supervised } from '../shared/lifecycle.js';
 import { openConnections } from '../shared/runtime.js';
 import { BusSigner } from '../shared/bus-signature.js';
 import { loadTopologyFile } from '../topology/index.js';
@@ -11,7 +12,7 @@ export async function runServer(
   config: Config,
   logger: Logger,
   options: { serverId: string; port: number },
-): Promise<{ close(): Promise<void> }> {
+): Promise<Supervised> {
   const authSecret = requireSecret(config, 'AUTH_SECRET');
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, options.serverId);
@@ -34,6 +35,7 @@ export async function runServer(
   );
   await server.start();
   return {
+    onFatal: (listener) => connections.onFatal(listener),
     async close() {
       await server.close();
       await connections.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { managementUrlFor, parseAmqpUrls } from './amqp/urls.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -8,8 +9,20 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
  * Roles receive the parsed `Config`; nothing else reads `process.env`.
  */
 export const Env = z.object({
-  /** RabbitMQ URL. Default `amqp://guest:guest@127.0.0.1:5672`. */
-  AMQP_URL: z.url({ protocol: /^amqps?$/ }).default('amqp://guest:guest@127.0.0.1:5672'),
+  /**
+   * RabbitMQ URL, or the nodes of one cluster comma-separated (one scheme, one vhost): a
+   * process starts at a random node and moves to the next when its node fails. Parsed to the
+   * list. Default `amqp://guest:guest@127.0.0.1:5672`.
+   */
+  AMQP_URL: z
+    .string()
+    .default('amqp://guest:guest@127.0.0.1:5672')
+    .transform((value, ctx) => {
+      const parsed = parseAmqpUrls(value);
+      if (parsed.ok) return parsed.urls;
+      for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }),
   /**
    * Redis URL. Default `redis://127.0.0.1:6379`. With `REDIS_SENTINELS` only its credentials,
    * database and `rediss:` (TLS) are used; Sentinel names the primary.
@@ -122,12 +135,11 @@ export const Env = z.object({
    */
   METRICS_PORT: int(0, 65_535).optional(),
   /**
-   * RabbitMQ management API, used when reachable for binding checks and message rates.
-   * Default `http://guest:guest@127.0.0.1:15672`.
+   * RabbitMQ management API, used when reachable for binding checks, message rates and where
+   * quorum members are. Default: port 15672 of the first `AMQP_URL` node, with its credentials
+   * (`http://guest:guest@127.0.0.1:15672` for the default `AMQP_URL`); see `managementUrlOf`.
    */
-  RABBITMQ_MANAGEMENT_URL: z
-    .url({ protocol: /^https?$/ })
-    .default('http://guest:guest@127.0.0.1:15672'),
+  RABBITMQ_MANAGEMENT_URL: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = z.infer<typeof Env>;
@@ -162,6 +174,13 @@ export function loadEnv(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`invalid environment:\n${z.prettifyError(result.error)}`);
   }
   return result.data;
+}
+
+/** RABBITMQ_MANAGEMENT_URL if set, else the management API of the first AMQP_URL node. */
+export function managementUrlOf(
+  config: Pick<Config, 'AMQP_URL' | 'RABBITMQ_MANAGEMENT_URL'>,
+): string {
+  return config.RABBITMQ_MANAGEMENT_URL ?? managementUrlFor(config.AMQP_URL);
 }
 
 /** The secret, or a ConfigError saying how to provide it. */

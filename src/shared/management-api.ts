@@ -4,16 +4,6 @@ import { maskUrl } from './logger.js';
 /** A management API answer: the validated value, or a reason naming the API and what went wrong. */
 export type ManagementResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** The vhost amqplib connects to for this URL (the path, `/` when empty). */
-export function vhostOf(amqpUrl: string): string {
-  try {
-    const path = new URL(amqpUrl).pathname;
-    return path.length > 1 ? decodeURIComponent(path.slice(1)) : '/';
-  } catch {
-    return '/';
-  }
-}
-
 /**
  * A small client of the RabbitMQ management HTTP API, shared by the admin (message rates) and
  * `exam-relay topology verify` (bindings, quorum members). Never throws: an unreachable,

@@ -10,6 +10,8 @@ export interface Connections {
   amqp: AmqpConnection;
   redis: Redis;
   keys: RedisKeys;
+  /** Calls `listener` once if the broker connection meets an error it cannot recover from. */
+  onFatal(listener: (err: Error) => void): void;
   close(): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ export async function openConnections(
   logger: Logger,
   name: string,
 ): Promise<Connections> {
-  const amqp = new AmqpConnection({ url: config.AMQP_URL, name: `exam-relay ${name}`, logger });
+  const amqp = new AmqpConnection({ urls: config.AMQP_URL, name: `exam-relay ${name}`, logger });
   const redis = createRedis({
     url: config.REDIS_URL,
     sentinel: sentinelSettings(config),
@@ -31,6 +33,9 @@ export async function openConnections(
     amqp,
     redis,
     keys: createRedisKeys(config.RELAY_NAMESPACE),
+    onFatal(listener) {
+      amqp.onFatal(listener);
+    },
     async close() {
       await amqp.close();
       await redis.quit().catch(() => redis.disconnect());

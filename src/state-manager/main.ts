@@ -3,15 +3,13 @@ import { healthHandler } from '../shared/health-http.js';
 import { requireSecret, type Config } from '../shared/config.js';
 import { BusSigner } from '../shared/bus-signature.js';
 import type { Logger } from '../shared/logger.js';
+import type { Supervised } from '../shared/lifecycle.js';
 import { openConnections } from '../shared/runtime.js';
 import { loadTopologyFile } from '../topology/index.js';
 import { createStateManager } from './index.js';
 
 /** Runs one state-manager worker until it is closed. Returns its closer. */
-export async function runStateManager(
-  config: Config,
-  logger: Logger,
-): Promise<{ close(): Promise<void> }> {
+export async function runStateManager(config: Config, logger: Logger): Promise<Supervised> {
   const signer = new BusSigner(requireSecret(config, 'AUTH_SECRET'));
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, 'state-manager');
@@ -42,6 +40,7 @@ export async function runStateManager(
     logger.info({ port: config.METRICS_PORT }, 'state manager metrics listening');
   }
   return {
+    onFatal: (listener) => connections.onFatal(listener),
     async close() {
       await manager.close();
       if (http) {

@@ -1,10 +1,11 @@
 import amqp, { type ChannelModel } from 'amqplib';
 import { TopologyError } from '../shared/errors.js';
 import { maskUrl, type Logger } from '../shared/logger.js';
+import { vhostOf } from '../shared/amqp/urls.js';
+import { isFatalConnectionError } from '../shared/amqp/reply-codes.js';
 import { declareTopology } from './declare.js';
 import { exportDefinitions } from './export.js';
 import { loadTopologyFile, type Topology } from './load.js';
-import { vhostOf } from '../shared/management-api.js';
 import { bindingName } from './management.js';
 import { formatDifference, formatPlacement, verifyTopology } from './verify.js';
 
@@ -15,8 +16,11 @@ export interface TopologyCommandOptions {
   file: string;
   /** RELAY_NAMESPACE; empty for none. */
   namespace: string;
-  /** The broker (AMQP_URL); its vhost is also the vhost of exported and compared bindings. */
-  amqpUrl: string;
+  /**
+   * The broker's nodes (AMQP_URL as parsed: one vhost), tried in order until one answers; the
+   * vhost is also the vhost of exported and compared bindings.
+   */
+  amqpUrls: readonly string[];
   /** RabbitMQ management API for `verify` to compare bindings. Default none. */
   managementUrl?: string;
   logger: Logger;
@@ -40,19 +44,15 @@ export async function runTopologyCommand(
     opts.err(err.message);
     return 1;
   }
-  const vhost = vhostOf(opts.amqpUrl);
+  const vhost = vhostOf(opts.amqpUrls[0] ?? '');
   if (sub === 'export') {
     opts.out(JSON.stringify(exportDefinitions(topology, { vhost }), null, 2));
     return 0;
   }
 
-  let model: ChannelModel;
-  try {
-    model = await amqp.connect(opts.amqpUrl, { noDelay: true });
-  } catch (err) {
-    opts.err(`cannot connect to ${maskUrl(opts.amqpUrl)}: ${(err as Error).message}`);
-    return 1;
-  }
+  const connected = await connectAny(opts.amqpUrls, opts.err);
+  if (!connected) return 1;
+  const { model, url } = connected;
   let closed = false;
   model.once('close', () => {
     closed = true;
@@ -62,7 +62,7 @@ export async function runTopologyCommand(
   model.on('error', (err: Error) => log.error({ err }, 'AMQP connection error'));
   try {
     return sub === 'declare'
-      ? await declare(model, topology, opts)
+      ? await declare(model, topology, url, opts)
       : await verify(model, topology, vhost, opts);
   } catch (err) {
     if (!(err instanceof TopologyError)) log.error({ err }, `topology ${sub} failed`);
@@ -73,9 +73,29 @@ export async function runTopologyCommand(
   }
 }
 
+/**
+ * Connects to the first node of `urls` that answers; a node that refuses the credentials
+ * ends the search, since the nodes of one cluster share their users.
+ */
+async function connectAny(
+  urls: readonly string[],
+  err: (line: string) => void,
+): Promise<{ model: ChannelModel; url: string } | undefined> {
+  for (const url of urls) {
+    try {
+      return { model: await amqp.connect(url, { noDelay: true }), url };
+    } catch (e) {
+      err(`cannot connect to ${maskUrl(url)}: ${e instanceof Error ? e.message : String(e)}`);
+      if (isFatalConnectionError(e)) return undefined;
+    }
+  }
+  return undefined;
+}
+
 async function declare(
   model: ChannelModel,
   topology: Topology,
+  url: string,
   opts: TopologyCommandOptions,
 ): Promise<number> {
   const result = await declareTopology(model, topology);
@@ -85,7 +105,7 @@ async function declare(
   }
   for (const q of result.queues) opts.out(`declared queue ${q.name} (${state(q.created)})`);
   for (const b of result.bindings) opts.out(`declared binding ${bindingName(b)}`);
-  opts.out(`topology ${opts.file} declared on ${maskUrl(opts.amqpUrl)}`);
+  opts.out(`topology ${opts.file} declared on ${maskUrl(url)}`);
   return 0;
 }
 

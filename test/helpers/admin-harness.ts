@@ -63,7 +63,7 @@ export async function startAdminHarness(
     },
   });
   const logger = createLogger({ level: 'debug', service: 'admin-test' }, sink);
-  const connection = new AmqpConnection({ url: AMQP_URL, name: 'admin-test', logger });
+  const connection = new AmqpConnection({ urls: [AMQP_URL], name: 'admin-test', logger });
   const client = createRedis({ url: REDIS_URL, name: 'admin-test', logger });
   await Promise.all([connection.start(), connectRedis(client)]);
   const keys = createRedisKeys(ns);

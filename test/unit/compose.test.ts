@@ -3,6 +3,7 @@
 // `config` works without a Docker engine.
 import { Env } from '../../src/shared/config.js';
 import { parseCommand, type Command } from '../../src/cli.js';
+import { parseAmqpUrls } from '../../src/shared/amqp/urls.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,10 @@ interface Service {
   command?: string | string[];
   ports?: (string | number | { target?: number; published?: number | string })[];
   environment?: Record<string, string> | string[];
-  depends_on?: string[] | Record<string, { condition?: string }>;
+  depends_on?: string[] | Record<string, { condition?: string; required?: boolean }>;
+  hostname?: string;
+  profiles?: string[];
+  configs?: { source: string; target: string }[];
   healthcheck?: { test?: string | string[]; disable?: boolean };
   restart?: string;
   volumes?: string[];
@@ -24,7 +28,11 @@ interface Service {
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8');
-const services = (parse(SOURCE, { merge: true }) as { services: Record<string, Service> }).services;
+const COMPOSE = parse(SOURCE, { merge: true }) as {
+  services: Record<string, Service>;
+  configs?: Record<string, { content?: string }>;
+};
+const services = COMPOSE.services;
 
 /** The variables exam-relay reads: SPEC §3's and the tunables, all in one schema. */
 const SPEC_ENV = Object.keys(Env.shape);
@@ -173,12 +181,58 @@ describe('compose.yaml', () => {
   it('points app services at the rabbitmq and redis services and requires their secrets', () => {
     for (const [name, service] of appServices) {
       const env = service.environment as Record<string, string>;
-      expect(env.AMQP_URL, name).to.equal('amqp://guest:guest@rabbitmq:5672');
+      // One node by default; the cluster profile's node list when AMQP_URL is given.
+      expect(env.AMQP_URL, name).to.equal('${AMQP_URL:-amqp://guest:guest@rabbitmq:5672}');
       expect(env.REDIS_URL, name).to.equal('redis://redis:6379');
       const role = commandOf(service).command;
       if (role === 'server') expect(env.AUTH_SECRET, name).to.match(/^\$\{AUTH_SECRET:\?.+\}$/);
       if (role === 'admin') expect(env.ADMIN_TOKEN, name).to.match(/^\$\{ADMIN_TOKEN:\?.+\}$/);
     }
+  });
+
+  it('clusters rabbitmq2 and rabbitmq3 with rabbitmq under the cluster profile', () => {
+    const nodes = ['rabbitmq', 'rabbitmq2', 'rabbitmq3'].map(
+      (n) => [n, services[n] as Service] as const,
+    );
+    const cookie = (s: Service) => (s.environment as Record<string, string>).RABBITMQ_ERLANG_COOKIE;
+    for (const [name, node] of nodes) {
+      expect(node.hostname, name).to.equal(name);
+      expect(cookie(node), name)
+        .to.be.a('string')
+        .and.equal(cookie(services.rabbitmq as Service));
+      if (name === 'rabbitmq') {
+        expect(node.profiles, name).to.equal(undefined);
+        continue;
+      }
+      expect(node.profiles, name).to.deep.equal(['cluster']);
+      expect(node.image, name).to.equal(services.rabbitmq?.image);
+      expect(dependsOn(node), name).to.include({ rabbitmq: 'service_healthy' });
+      expect(node.volumes?.join(' '), name).to.include(`${name}-data:/var/lib/rabbitmq`);
+      const config = node.configs?.find((c) => c.target.startsWith('/etc/rabbitmq/conf.d/'));
+      const content = COMPOSE.configs?.[config?.source ?? '']?.content ?? '';
+      expect(content, name).to.match(/peer_discovery_backend\s*=\s*classic_config/);
+      for (const peer of nodes.map(([n]) => n)) {
+        expect(content, name).to.match(
+          new RegExp(`classic_config\\.nodes\\.\\d+\\s*=\\s*rabbit@${peer}$`, 'm'),
+        );
+      }
+    }
+    // The topology waits for every node of the profile, so quorum queues get 3 members.
+    const deps = (services.topology as Service).depends_on as Record<
+      string,
+      { condition?: string; required?: boolean }
+    >;
+    for (const node of ['rabbitmq2', 'rabbitmq3']) {
+      expect(deps[node], node).to.deep.equal({ condition: 'service_healthy', required: false });
+    }
+  });
+
+  it('documents an AMQP_URL for the cluster profile that exam-relay accepts', () => {
+    const documented = /AMQP_URL=(\S+)/.exec(SOURCE)?.[1] ?? '';
+    const parsed = parseAmqpUrls(documented);
+    expect(parsed.ok, documented).to.equal(true);
+    const hosts = parsed.ok ? parsed.urls.map((u) => new URL(u).hostname) : [];
+    expect(hosts).to.deep.equal(['rabbitmq', 'rabbitmq2', 'rabbitmq3']);
   });
 
   it('persists redis, the store of record, to a volume with appendonly', () => {

@@ -4,12 +4,16 @@ import type { Channel, ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
 import { ConfirmTimeoutError, UnavailableError } from '../errors.js';
-import type { AmqpConnection } from './connection.js';
+import { AmqpFatalError, messageOf, type AmqpConnection } from './connection.js';
+import { isFatalSetupError } from './reply-codes.js';
 
 export type ChannelStatus = 'down' | 'opening' | 'ready' | 'closed';
 
+/** What a channel needs of its connection (an `AmqpConnection`). */
+export type ChannelHost = Pick<AmqpConnection, 'onReady' | 'onFatal' | 'fail'>;
+
 export interface ManagedChannelOptions {
-  connection: AmqpConnection;
+  connection: ChannelHost;
   /** For logs, e.g. `publisher` or `consumer`. */
   name: string;
   logger: Logger;
@@ -19,6 +23,12 @@ export interface ManagedChannelOptions {
   prefetch?: number;
   /** A publish not confirmed in this many ms rejects with ConfirmTimeoutError. Default 10000. */
   confirmTimeoutMs?: number;
+  /**
+   * An open + setup not done in this many ms is abandoned (its channel closed) and retried
+   * with backoff: amqplib's RPCs have no timeout, and a broker can leave one unanswered (a
+   * declare held while a cluster node shuts down). Default 5000.
+   */
+  setupTimeoutMs?: number;
 }
 
 export interface PublishResult {
@@ -31,7 +41,9 @@ const PUBLISH_ID = 'x-relay-publish-id';
 /**
  * A confirm channel that reopens after a channel or connection failure and re-runs its setup
  * with backoff. A setup that fails (e.g. `RESOURCE_LOCKED` on an exclusive queue still held
- * by our previous, dead connection) is retried until it succeeds or the channel is closed.
+ * by our previous, dead connection) is retried until it succeeds or the channel is closed; one
+ * that retrying cannot fix (`PRECONDITION_FAILED`, `ACCESS_REFUSED`: see reply-codes.ts) is
+ * reported to the connection as fatal.
  */
 export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down: [] }> {
   private state: ChannelStatus = 'down';
@@ -69,10 +81,20 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     this.detach ??= this.options.connection.onReady((model) => void this.open(model));
   }
 
-  /** Resolves when the channel is ready (setup done). */
+  /** Resolves when the channel is ready (setup done); rejects on a fatal connection error. */
   async ready(): Promise<ConfirmChannel> {
     if (this.channel && this.state === 'ready') return this.channel;
-    return new Promise((resolve) => this.once('ready', resolve));
+    return new Promise((resolve, reject) => {
+      const onReady = (channel: ConfirmChannel) => {
+        stopFatal();
+        resolve(channel);
+      };
+      const stopFatal = this.options.connection.onFatal((err) => {
+        this.off('ready', onReady);
+        reject(err);
+      });
+      this.once('ready', onReady);
+    });
   }
 
   get current(): ConfirmChannel | undefined {
@@ -82,7 +104,7 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
   /**
    * Publishes and waits for the broker's confirm. Rejects with UnavailableError when the
    * channel is down, ConfirmTimeoutError when no confirm comes in time, and UnavailableError
-   * when the broker nacks or the channel closes first.
+   * when the broker nacks or the channel closes first, also while waiting for `drain`.
    */
   async publish(
     exchange: string,
@@ -112,15 +134,32 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
           reject(new UnavailableError('publish not confirmed by the broker', { cause: err }));
         else resolve({ returned });
       });
-      if (!ok && !this.draining) {
-        this.draining = new Promise<void>((resume) =>
-          channel.once('drain', () => {
-            this.draining = undefined;
-            resume();
-          }),
-        );
-      }
+      if (!ok && !this.draining) this.draining = this.drained(channel);
     });
+  }
+
+  /**
+   * Resolves on the channel's next `drain`; rejects with UnavailableError if it closes first,
+   * so that publishes queued behind a full buffer fail instead of waiting forever.
+   */
+  private drained(channel: ConfirmChannel): Promise<void> {
+    const draining = new Promise<void>((resolve, reject) => {
+      const onDrain = () => {
+        channel.off('close', onClose);
+        if (this.draining === draining) this.draining = undefined;
+        resolve();
+      };
+      const onClose = () => {
+        channel.off('drain', onDrain);
+        if (this.draining === draining) this.draining = undefined;
+        reject(new UnavailableError(`channel ${this.options.name} closed while waiting for drain`));
+      };
+      channel.once('drain', onDrain);
+      channel.once('close', onClose);
+    });
+    // Nobody may be waiting when it closes; each waiter gets the rejection through its await.
+    draining.catch(() => undefined);
+    return draining;
   }
 
   async close(): Promise<void> {
@@ -139,11 +178,32 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
       if (generation !== this.generation) return;
       this.setStatus('opening');
       let channel: ConfirmChannel | undefined;
+      let abandoned = false;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        channel = await model.createConfirmChannel();
-        this.watch(channel, model, generation);
-        if (this.options.prefetch) await channel.prefetch(this.options.prefetch);
-        await this.options.setup?.(channel);
+        const setup = (async () => {
+          const opened = await model.createConfirmChannel();
+          if (abandoned) {
+            void opened.close().catch(() => undefined);
+            return;
+          }
+          channel = opened;
+          this.watch(opened, model, generation);
+          if (this.options.prefetch) await opened.prefetch(this.options.prefetch);
+          await this.options.setup?.(opened);
+        })();
+        const timeoutMs = this.options.setupTimeoutMs ?? 5000;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            abandoned = true;
+            reject(new UnavailableError(`channel setup not done within ${timeoutMs} ms`));
+          }, timeoutMs);
+        });
+        // A late failure of an abandoned setup has nobody to tell.
+        setup.catch(() => undefined);
+        await Promise.race([setup, timeout]);
+        clearTimeout(timer);
+        if (!channel) throw new UnavailableError('channel setup abandoned');
         if (this.abort.signal.aborted || generation !== this.generation) {
           await channel.close().catch(() => undefined);
           return;
@@ -153,8 +213,19 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         this.emit('ready', channel);
         return;
       } catch (err) {
-        if (channel) await (channel as Channel).close().catch(() => undefined);
+        clearTimeout(timer);
+        // Not awaited: the channel of an abandoned setup may not answer its close either.
+        if (channel) void (channel as Channel).close().catch(() => undefined);
         if (isConnectionGone(model)) return; // the connection's reconnect will call open again
+        if (isFatalSetupError(err)) {
+          this.options.connection.fail(
+            new AmqpFatalError(
+              `channel ${this.options.name}: the broker refused its setup: ${messageOf(err)}`,
+              { cause: err },
+            ),
+          );
+          return;
+        }
         const delay = backoff(attempt, { base: 200, cap: 5000 });
         this.log.warn({ err, retryInMs: Math.round(delay) }, 'channel setup failed');
         await sleep(delay, this.abort.signal);
@@ -171,7 +242,6 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
     channel.once('close', () => {
       if (this.channel !== channel) return;
       this.channel = undefined;
-      this.draining = undefined;
       if (this.state === 'closed') return;
       this.setStatus('down');
       this.emit('down');

@@ -7,19 +7,24 @@ import type { Logger } from '../logger.js';
 import { maskUrl } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
 import { ClosedError, RelayError } from '../errors.js';
+import { isFatalConnectionError } from './reply-codes.js';
 
 export type ConnectionStatus =
   'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closing' | 'closed';
 
-/** AMQP reply codes after which reconnecting cannot help (access refused, not allowed). */
-const FATAL_REPLY_CODES = new Set([403, 530]);
-
+/**
+ * An AMQP error retrying cannot fix: credentials refused, a vhost not allowed, a topology
+ * conflict in a channel's setup. Its `cause` is amqplib's error with the reply `code`.
+ */
 export class AmqpFatalError extends RelayError {
   override readonly code = 'AMQP_FATAL';
 }
 
 export interface AmqpConnectionOptions {
-  url: string;
+  /** The nodes of one cluster (`AMQP_URL` as parsed), or one URL for a single node. */
+  urls: readonly string[];
+  /** Index in `urls` of the node to try first. Default random, so processes spread. */
+  firstNode?: number;
   /** Shown in the broker's connection list, e.g. `exam-relay serverA`. */
   name: string;
   logger: Logger;
@@ -30,8 +35,9 @@ export interface AmqpConnectionOptions {
 type Listener = (model: ChannelModel) => void;
 
 /**
- * One AMQP connection that reconnects forever with backoff and jitter until `close()`.
- * A small state machine (`connecting → ready → reconnecting → … → closing → closed`) whose
+ * One AMQP connection that reconnects forever with backoff and jitter until `close()`, to the
+ * nodes of `urls` in turn: it starts at a random one, and when a connect fails or the
+ * connection is lost it moves on to the next (round robin). A small state machine (`connecting → ready → reconnecting → … → closing → closed`) whose
  * transitions are logged in one place. Channels built on it (`ManagedChannel`) reopen and
  * re-run their setup after every reconnect, like amqp-connection-manager's `addSetup`.
  */
@@ -46,10 +52,20 @@ export class AmqpConnection extends EventEmitter<{
   private readonly abort = new AbortController();
   private readonly log: Logger;
   private loop: Promise<void> | undefined;
+  private node: number;
+  private fatalError: AmqpFatalError | undefined;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     super();
-    this.log = options.logger.child({ module: 'amqp', url: maskUrl(options.url) });
+    if (options.urls.length === 0) throw new RangeError('AmqpConnection needs at least one URL');
+    this.log = options.logger.child({ module: 'amqp', connection: options.name });
+    this.node = options.firstNode ?? Math.floor(Math.random() * options.urls.length);
+    this.node %= options.urls.length;
+  }
+
+  /** The node connected to, or tried next, with its password masked. */
+  get nodeUrl(): string {
+    return maskUrl(this.url());
   }
 
   /** The live connection, if ready. */
@@ -59,6 +75,7 @@ export class AmqpConnection extends EventEmitter<{
 
   /** Starts connecting; resolves once the first connection is ready. */
   async start(): Promise<void> {
+    if (this.fatalError) throw this.fatalError;
     if (this.state === 'closing' || this.state === 'closed')
       throw new ClosedError('connection closed');
     this.loop ??= this.run();
@@ -84,6 +101,33 @@ export class AmqpConnection extends EventEmitter<{
     return () => this.off('ready', listener);
   }
 
+  /**
+   * Calls `listener` once with the fatal error, now if one was already reported. Returns a
+   * remover.
+   */
+  onFatal(listener: (err: AmqpFatalError) => void): () => void {
+    if (this.fatalError) {
+      const err = this.fatalError;
+      queueMicrotask(() => listener(err));
+      return () => undefined;
+    }
+    this.once('fatal', listener);
+    return () => this.off('fatal', listener);
+  }
+
+  /**
+   * Reports an error retrying cannot fix (credentials refused on reconnect, a topology
+   * conflict in a channel's setup): stops reconnecting and emits `fatal` once. The role's
+   * process then exits 1 (shared/lifecycle.ts `installShutdown`).
+   */
+  fail(err: AmqpFatalError): void {
+    if (this.fatalError || this.status === 'closing' || this.status === 'closed') return;
+    this.fatalError = err;
+    this.log.error({ err, node: this.nodeUrl }, `fatal amqp error: ${err.message}`);
+    this.abort.abort();
+    this.emit('fatal', err);
+  }
+
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.setStatus('closing');
@@ -103,7 +147,7 @@ export class AmqpConnection extends EventEmitter<{
   /** The one place the status changes; every transition is logged and emitted. */
   private setStatus(status: ConnectionStatus): void {
     if (this.state === status) return;
-    this.log.info({ from: this.state, to: status }, 'amqp connection status');
+    this.log.info({ from: this.state, to: status, node: this.nodeUrl }, 'amqp connection status');
     this.state = status;
     this.emit('status', status);
   }
@@ -112,25 +156,32 @@ export class AmqpConnection extends EventEmitter<{
     let attempt = 0;
     while (!this.abort.signal.aborted) {
       this.setStatus(attempt === 0 && !this.model ? 'connecting' : 'reconnecting');
+      const url = this.url();
       let model: ChannelModel;
       try {
-        model = await amqp.connect(this.connectUrl(), {
+        model = await amqp.connect(this.connectUrl(url), {
           // Nagle's algorithm adds ~40 ms stalls to small AMQP frames.
           noDelay: true,
           clientProperties: { connection_name: this.options.name },
         });
       } catch (err) {
         if (this.abort.signal.aborted) return;
-        if (isFatal(err)) {
-          const fatal = new AmqpFatalError(`broker refused the connection: ${messageOf(err)}`, {
-            cause: err,
-          });
-          this.log.error({ err: fatal.message }, 'fatal amqp error');
-          this.emit('fatal', fatal);
+        if (isFatalConnectionError(err)) {
+          this.fail(
+            new AmqpFatalError(
+              `broker at ${maskUrl(url)} (AMQP_URL) refused the connection: ${messageOf(err)}`,
+              { cause: err },
+            ),
+          );
           return;
         }
         const delay = backoff(attempt++, { base: 200, cap: 5000 });
-        this.log.warn({ err, retryInMs: Math.round(delay) }, 'amqp connect failed');
+        const failed = maskUrl(url);
+        this.advance();
+        this.log.warn(
+          { err, node: failed, next: this.nodeUrl, retryInMs: Math.round(delay) },
+          'amqp connect failed',
+        );
         await sleep(delay, this.abort.signal);
         continue;
       }
@@ -143,13 +194,17 @@ export class AmqpConnection extends EventEmitter<{
       // amqplib keeps its socket as `connection.stream` (not in its typings).
       const socket = (model.connection as unknown as { stream?: unknown }).stream;
       if (socket instanceof Writable) coalesceWrites(socket);
+      let closeError: unknown;
       const closed = new Promise<void>((resolve) => {
         model.connection.once('close', (err?: unknown) => {
-          if (err) this.log.warn({ err }, 'amqp connection lost');
+          closeError = err;
+          if (err) this.log.warn({ err, node: maskUrl(url) }, 'amqp connection lost');
           resolve();
         });
         // 'error' always precedes 'close'; without a listener it would crash the process.
-        model.on('error', (err: unknown) => this.log.warn({ err }, 'amqp error'));
+        model.on('error', (err: unknown) =>
+          this.log.warn({ err, node: maskUrl(url) }, 'amqp error'),
+        );
         model.on('blocked', (reason: unknown) =>
           this.log.warn({ reason }, 'broker blocked publishing'),
         );
@@ -160,24 +215,37 @@ export class AmqpConnection extends EventEmitter<{
       await closed;
       if (this.model === model) this.model = undefined;
       if (this.abort.signal.aborted) return;
+      if (isFatalConnectionError(closeError)) {
+        this.fail(
+          new AmqpFatalError(
+            `broker at ${maskUrl(url)} (AMQP_URL) closed the connection: ${messageOf(closeError)}`,
+            { cause: closeError },
+          ),
+        );
+        return;
+      }
       this.emit('lost');
+      // Its node may be the one that failed: the next attempt goes to the next node.
+      this.advance();
       await sleep(backoff(0, { base: 200 }), this.abort.signal);
     }
   }
 
-  private connectUrl(): string {
-    const url = new URL(this.options.url);
-    if (!url.searchParams.has('heartbeat')) {
-      url.searchParams.set('heartbeat', String(this.options.heartbeatSeconds ?? 5));
-    }
-    return url.toString();
+  private url(): string {
+    return this.options.urls[this.node] as string;
   }
-}
 
-function isFatal(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'number' && FATAL_REPLY_CODES.has(code)) return true;
-  return /ACCESS[-_]REFUSED|403/.test(messageOf(err));
+  private advance(): void {
+    this.node = (this.node + 1) % this.options.urls.length;
+  }
+
+  private connectUrl(url: string): string {
+    const parsed = new URL(url);
+    if (!parsed.searchParams.has('heartbeat')) {
+      parsed.searchParams.set('heartbeat', String(this.options.heartbeatSeconds ?? 5));
+    }
+    return parsed.toString();
+  }
 }
 
 export function messageOf(err: unknown): string {

@@ -1,6 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '../logger.js';
-import { messageOf } from './connection.js';
 
 /** One delivered message with acknowledgements bound to the channel it came on. */
 export interface Delivery {
@@ -45,7 +44,7 @@ export async function consume(
         try {
           fn();
         } catch (err) {
-          logger.debug({ err: messageOf(err) }, 'ack on a closed channel dropped');
+          logger.debug({ err }, 'ack on a closed channel dropped');
         }
       };
       const delivery: Delivery = {

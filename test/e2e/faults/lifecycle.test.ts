@@ -96,8 +96,8 @@ describe('server lifecycle and poison messages', function () {
       );
       try {
         await replacement.waitForLog(
-          (l) =>
-            l.msg === 'channel setup failed' && /RESOURCE_LOCKED|405/.test(JSON.stringify(l.err)),
+          // Errors are logged as objects: amqplib's reply code is their `code`.
+          (l) => l.msg === 'channel setup failed' && (l.err as { code?: unknown })?.code === 405,
         );
         expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(503);
         // Routed now, this lands in the old, locked queue and dies with it.

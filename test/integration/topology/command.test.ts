@@ -25,7 +25,7 @@ describe('topology/command', () => {
     opts = {
       file: FILE,
       namespace: ns,
-      amqpUrl: AMQP_URL,
+      amqpUrls: [AMQP_URL],
       logger: createLogger({ service: 'test', level: 'silent' }, { write: () => undefined }),
       out: (line) => out.push(line),
       err: (line) => err.push(line),
@@ -42,7 +42,10 @@ describe('topology/command', () => {
 
   describe('#runTopologyCommand', () => {
     it('prints definitions JSON and exits 0 for export, without a broker', async () => {
-      const code = await runTopologyCommand('export', { ...opts, amqpUrl: 'amqp://127.0.0.1:1' });
+      const code = await runTopologyCommand('export', {
+        ...opts,
+        amqpUrls: ['amqp://127.0.0.1:1'],
+      });
 
       expect(code).to.equal(0);
       const definitions = JSON.parse(out.join('\n')) as { queues: { name: string }[] };
@@ -103,7 +106,10 @@ describe('topology/command', () => {
     });
 
     it('exits 1 when the broker cannot be reached', async () => {
-      const code = await runTopologyCommand('declare', { ...opts, amqpUrl: 'amqp://127.0.0.1:1' });
+      const code = await runTopologyCommand('declare', {
+        ...opts,
+        amqpUrls: ['amqp://127.0.0.1:1'],
+      });
 
       expect(code).to.equal(1);
       expect(err.join('\n')).to.match(/^cannot connect to amqp:\/\/127\.0\.0\.1:1/);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Env, loadEnv, requireSecret } from '../../../src/shared/config.js';
+import { Env, loadEnv, managementUrlOf, requireSecret } from '../../../src/shared/config.js';
 import { ConfigError } from '../../../src/shared/errors.js';
 
 const SECRET = 'x'.repeat(32);
@@ -113,6 +113,36 @@ describe('shared/config', () => {
       expect(failure({ REDIS_WAIT_TIMEOUT_MS: '0' }).message).to.include(
         'at REDIS_WAIT_TIMEOUT_MS',
       );
+    });
+
+    it('parses AMQP_URL to the list of nodes, one URL by default', () => {
+      expect(loadEnv({}).AMQP_URL).to.deep.equal(['amqp://guest:guest@127.0.0.1:5672']);
+      expect(loadEnv({ AMQP_URL: 'amqp://a:5701,amqp://b:5702' }).AMQP_URL).to.deep.equal([
+        'amqp://a:5701',
+        'amqp://b:5702',
+      ]);
+    });
+
+    it('refuses an AMQP_URL list with an empty item, mixed schemes or mixed vhosts', () => {
+      for (const value of [
+        'amqp://u:VALUE@a,,amqp://u:VALUE@b',
+        'amqp://u:VALUE@a,amqps://u:VALUE@b',
+        'amqp://u:VALUE@a/x,amqp://u:VALUE@b/y',
+      ]) {
+        const message = failure({ AMQP_URL: value }).message;
+        expect(message, value).to.include('at AMQP_URL');
+        expect(message, value).to.match(/empty|scheme|vhost/);
+        expect(message).to.not.include('VALUE');
+      }
+    });
+
+    it("defaults RABBITMQ_MANAGEMENT_URL to the first AMQP_URL node's management port", () => {
+      expect(managementUrlOf(loadEnv({}))).to.equal('http://guest:guest@127.0.0.1:15672');
+      expect(managementUrlOf(loadEnv({ AMQP_URL: 'amqp://u:p@r1:5701,amqp://u:p@r2' }))).to.equal(
+        'http://u:p@r1:15672',
+      );
+      const set = loadEnv({ AMQP_URL: 'amqp://r1', RABBITMQ_MANAGEMENT_URL: 'http://m:1/' });
+      expect(managementUrlOf(set)).to.equal('http://m:1/');
     });
 
     it('treats an empty variable as unset', () => {
