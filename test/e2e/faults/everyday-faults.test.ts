@@ -332,6 +332,8 @@ describe('faults in everyday situations', function () {
     setup(): Promise<{ env: Record<string, string>; smEnv: Record<string, string> }>;
     begin(): void;
     end(): void;
+    /** Whether the servers still take sockets meanwhile (they refuse them without a broker). */
+    serversReady: boolean;
   }
   let outageProxy: TcpProxy | undefined;
   const outages: BrokerOutage[] = [
@@ -345,12 +347,14 @@ describe('faults in everyday situations', function () {
       },
       begin: () => outageProxy?.stall(),
       end: () => outageProxy?.restore(),
+      serversReady: true,
     },
     {
       name: 'RabbitMQ stops',
       setup: () => Promise.resolve({ env: { BROKER_LOST_CLOSE_MS: '120000' }, smEnv: {} }),
       begin: () => execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' }),
       end: () => execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' }),
+      serversReady: false,
     },
   ];
 
@@ -400,9 +404,14 @@ describe('faults in everyday situations', function () {
         });
         // Its own link really drops, and stays down well past SERVER_DOWN_AFTER_MS.
         await sm.waitForLog((l) => l.msg === 'amqp connection lost');
-        const late = await login('serverA', 'E003', 'examinee');
+        const joinLate = () => login('serverA', 'E003', 'examinee');
+        const lateDuring = outage.serversReady ? await joinLate() : undefined;
         await sleep(Math.max(0, 9000 - (Date.now() - stalledAt)));
         outage.end();
+        if (!outage.serversReady) {
+          await waitForHttp(`http://127.0.0.1:${cluster.port('serverA')}/readyz`, 200, 30_000);
+        }
+        const late = lateDuring ?? (await joinLate());
         const duringStream = await during;
         const after = await streamChanges(supervisor, {
           count: 100,
