@@ -1,11 +1,12 @@
 // Fault tests of the everyday situations (issue 8): a socket server's broker link stalled
-// shorter and longer than BROKER_LOST_CLOSE_MS, the state manager's broker link stalled longer
-// than SERVER_DOWN_AFTER_MS, a server's queue deleted under it, and a state manager SIGKILLed
-// during per-exam ordering. Needs RabbitMQ (its management API on 15672, and rabbitmqctl on
-// PATH to delete one of the test's own queues), Redis and a built dist/. Starts real
-// exam-relay processes in a random namespace and cuts their links through the test TCP proxy;
-// never stops or reconfigures the services themselves. Run by `npm run test:faults`.
-import { execFile } from 'node:child_process';
+// shorter and longer than BROKER_LOST_CLOSE_MS, the state manager's broker link stalled and
+// RabbitMQ stopped, each longer than SERVER_DOWN_AFTER_MS, a server's queue deleted under it,
+// and a state manager SIGKILLed during per-exam ordering. Needs RabbitMQ (its management API
+// on 15672, and rabbitmqctl on PATH to delete one of the test's own queues and to stop and
+// start the broker's app), Redis and a built dist/. Starts real exam-relay processes in a
+// random namespace and cuts their links through the test TCP proxy; never reconfigures the
+// services. Run by `npm run test:faults`.
+import { execFile, execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
@@ -332,125 +333,176 @@ describe('faults in everyday situations', function () {
     });
   });
 
-  describe("the state manager's broker link stalls longer than SERVER_DOWN_AFTER_MS", () => {
-    it('marks no live server DOWN, takes nobody offline, keeps real connection ids, and a later disconnect ends presence', async () => {
-      const { proxy, url } = await amqpProxy();
-      proxies.push(proxy);
-      cluster = await Cluster.start({
-        stateManagers: 0,
-        env: { ...ENV, SERVER_DOWN_AFTER_MS: '3000' },
-      });
-      const sm = await cluster.startStateManager({ AMQP_URL: url });
-      const serverA = serverProcess('serverA');
-      const serverB = serverProcess('serverB');
-      const examinee = await login('serverA', 'E001', 'examinee');
-      const supervisor = await login('serverB', 'S001', 'supervisor');
-      const e2 = await login('serverB', 'E002', 'examinee');
-      await eventually(
-        async () =>
-          (await Promise.all(['E001', 'E002', 'S001'].map(serversOf))).every((s) => s.length === 1),
-        'E001, E002, S001 registered',
-        20_000,
-      );
-      const before = await streamChanges(supervisor, {
-        count: 100,
-        targetExamineeId: 'E001',
-        prefix: 'before',
-      });
+  /**
+   * An outage of the broker that the state manager cannot hear heartbeats through, longer
+   * than SERVER_DOWN_AFTER_MS: its own link stalled (the servers' links stay up), or RabbitMQ
+   * itself stopped (every link drops; the servers keep their clients, BROKER_LOST_CLOSE_MS
+   * being longer than the outage).
+   */
+  interface BrokerOutage {
+    name: string;
+    /** Extra environment of every process, and of the state manager. */
+    setup(): Promise<{ env: Record<string, string>; smEnv: Record<string, string> }>;
+    begin(): void;
+    end(): void;
+    /** Whether the servers still take sockets meanwhile (they refuse them without a broker). */
+    serversReady: boolean;
+  }
+  let outageProxy: TcpProxy | undefined;
+  const outages: BrokerOutage[] = [
+    {
+      name: "the state manager's broker link stalls",
+      async setup() {
+        const { proxy, url } = await amqpProxy();
+        proxies.push(proxy);
+        outageProxy = proxy;
+        return { env: {}, smEnv: { AMQP_URL: url } };
+      },
+      begin: () => outageProxy?.stall(),
+      end: () => outageProxy?.restore(),
+      serversReady: true,
+    },
+    {
+      name: 'RabbitMQ stops',
+      setup: () => Promise.resolve({ env: { BROKER_LOST_CLOSE_MS: '120000' }, smEnv: {} }),
+      begin: () => execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' }),
+      end: () => execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' }),
+      serversReady: false,
+    },
+  ];
 
-      // Watch the registry for the whole outage and after it.
-      const statuses: string[] = [];
-      let watching = true;
-      const watch = (async () => {
-        while (watching) {
-          statuses.push(`A:${await serverStatus('serverA')}`, `B:${await serverStatus('serverB')}`);
-          await sleep(100);
+  for (const outage of outages)
+    describe(`${outage.name} longer than SERVER_DOWN_AFTER_MS`, () => {
+      it('marks no live server DOWN, takes nobody offline, keeps real connection ids, and a later disconnect ends presence', async () => {
+        const { env, smEnv } = await outage.setup();
+        cluster = await Cluster.start({
+          stateManagers: 0,
+          env: { ...ENV, ...env, SERVER_DOWN_AFTER_MS: '3000' },
+        });
+        const sm = await cluster.startStateManager(smEnv);
+        const serverA = serverProcess('serverA');
+        const serverB = serverProcess('serverB');
+        const examinee = await login('serverA', 'E001', 'examinee');
+        const supervisor = await login('serverB', 'S001', 'supervisor');
+        const e2 = await login('serverB', 'E002', 'examinee');
+        await eventually(
+          async () =>
+            (await Promise.all(['E001', 'E002', 'S001'].map(serversOf))).every(
+              (s) => s.length === 1,
+            ),
+          'E001, E002, S001 registered',
+          20_000,
+        );
+        const before = await streamChanges(supervisor, {
+          count: 100,
+          targetExamineeId: 'E001',
+          prefix: 'before',
+        });
+
+        // Watch the registry for the whole outage and after it.
+        const statuses: string[] = [];
+        let watching = true;
+        const watch = (async () => {
+          while (watching) {
+            statuses.push(
+              `A:${await serverStatus('serverA')}`,
+              `B:${await serverStatus('serverB')}`,
+            );
+            await sleep(100);
+          }
+        })();
+        const stalledAt = Date.now();
+        outage.begin();
+        // A change made during the outage: acked once the state manager is back.
+        const during = streamChanges(supervisor, {
+          count: 50,
+          targetExamineeId: 'E001',
+          prefix: 'during',
+          deadlineMs: 60_000,
+        });
+        // Its own link really drops, and stays down well past SERVER_DOWN_AFTER_MS.
+        await sm.waitForLog((l) => l.msg === 'amqp connection lost');
+        const joinLate = () => login('serverA', 'E003', 'examinee');
+        const lateDuring = outage.serversReady ? await joinLate() : undefined;
+        await sleep(Math.max(0, 9000 - (Date.now() - stalledAt)));
+        outage.end();
+        if (!outage.serversReady) {
+          await waitForHttp(`http://127.0.0.1:${cluster.port('serverA')}/readyz`, 200, 30_000);
         }
-      })();
-      const stalledAt = Date.now();
-      proxy.stall();
-      // A change made during the outage: acked once the state manager is back.
-      const during = streamChanges(supervisor, {
-        count: 50,
-        targetExamineeId: 'E001',
-        prefix: 'during',
-        deadlineMs: 60_000,
+        const late = lateDuring ?? (await joinLate());
+        const duringStream = await during;
+        const after = await streamChanges(supervisor, {
+          count: 100,
+          targetExamineeId: 'E001',
+          prefix: 'after',
+        });
+        await eventually(
+          async () => (await serversOf('E003')).join() === 'serverA',
+          'E003 registered',
+          20_000,
+        );
+        await supervisor.next(isPresence('E003', true));
+        await sleep(3000); // a few heartbeats and sweeps after the outage
+        watching = false;
+        await watch;
+
+        const all = joined([before, duringStream, after]);
+        await expectEachGetsEveryChangeOnce(
+          outage.name,
+          [
+            ['examinee', examinee],
+            ['supervisor', supervisor],
+          ],
+          all,
+        );
+        const down = statuses.filter((s) => !s.endsWith(':ACTIVE'));
+        console.log(
+          `      [${outage.name} ${Date.now() - stalledAt} ms] registry samples ${statuses.length}, not ACTIVE ${down.length}`,
+        );
+        expect(down, 'servers not ACTIVE').to.deep.equal([]);
+        expect(
+          sm.lines.filter((l) => l.msg === 'server silent: marked DOWN, routes removed'),
+        ).to.deep.equal([]);
+        expect(
+          supervisor.frames.filter(
+            (f) => f.type === 'presence' && (f.data as { online: boolean }).online === false,
+          ),
+          'offline presence',
+        ).to.deep.equal([]);
+        for (const c of [examinee, supervisor, e2, late]) expect(c.closeCode).to.equal(undefined);
+
+        // Every connection record carries the connection id its server gave it.
+        const expected: [string, RoleProcess, string][] = [
+          ['E001', serverA, 'serverA'],
+          ['E003', serverA, 'serverA'],
+          ['S001', serverB, 'serverB'],
+          ['E002', serverB, 'serverB'],
+        ];
+        for (const [clientId, server, serverId] of expected) {
+          const connId = loggedConnId(server, clientId);
+          expect(await connectionsOf(clientId), clientId).to.deep.equal({ [serverId]: connId });
+          const field = await redis.hget(
+            key(`server:${serverId}:connections`),
+            `client:${clientId}`,
+          );
+          expect(field?.split('|')[0], `${serverId} lists ${clientId}`).to.equal(connId);
+        }
+
+        // A disconnect after the outage removes the connection and ends presence.
+        examinee.close();
+        const offline = await supervisor.next(isPresence('E001', false));
+        expect(offline.data).to.include({ serverId: 'serverA' });
+        await eventually(
+          async () => (await redis.exists(key('client:E001:route'))) === 0,
+          'E001 route gone',
+          20_000,
+        );
+        expect(await redis.exists(key('client:E001:connections'))).to.equal(0);
+        expect(await redis.hexists(key('server:serverA:connections'), 'client:E001')).to.equal(0);
+        expect(await redis.hget(key('examinee:E001:status'), 'requestId')).to.equal(all.ids.at(-1));
+        expect(await dlqDepth(), 'dead letters').to.equal(0);
       });
-      // Its own link really drops, and stays down well past SERVER_DOWN_AFTER_MS.
-      await sm.waitForLog((l) => l.msg === 'amqp connection lost');
-      const late = await login('serverA', 'E003', 'examinee');
-      await sleep(Math.max(0, 9000 - (Date.now() - stalledAt)));
-      proxy.restore();
-      const duringStream = await during;
-      const after = await streamChanges(supervisor, {
-        count: 100,
-        targetExamineeId: 'E001',
-        prefix: 'after',
-      });
-      await eventually(
-        async () => (await serversOf('E003')).join() === 'serverA',
-        'E003 registered',
-        20_000,
-      );
-      await supervisor.next(isPresence('E003', true));
-      await sleep(3000); // a few heartbeats and sweeps after the outage
-      watching = false;
-      await watch;
-
-      const all = joined([before, duringStream, after]);
-      await expectEachGetsEveryChangeOnce(
-        'state manager link stalled',
-        [
-          ['examinee', examinee],
-          ['supervisor', supervisor],
-        ],
-        all,
-      );
-      const down = statuses.filter((s) => !s.endsWith(':ACTIVE'));
-      console.log(
-        `      [state manager link stalled ${Date.now() - stalledAt} ms] registry samples ${statuses.length}, not ACTIVE ${down.length}`,
-      );
-      expect(down, 'servers not ACTIVE').to.deep.equal([]);
-      expect(
-        sm.lines.filter((l) => l.msg === 'server silent: marked DOWN, routes removed'),
-      ).to.deep.equal([]);
-      expect(
-        supervisor.frames.filter(
-          (f) => f.type === 'presence' && (f.data as { online: boolean }).online === false,
-        ),
-        'offline presence',
-      ).to.deep.equal([]);
-      for (const c of [examinee, supervisor, e2, late]) expect(c.closeCode).to.equal(undefined);
-
-      // Every connection record carries the connection id its server gave it.
-      const expected: [string, RoleProcess, string][] = [
-        ['E001', serverA, 'serverA'],
-        ['E003', serverA, 'serverA'],
-        ['S001', serverB, 'serverB'],
-        ['E002', serverB, 'serverB'],
-      ];
-      for (const [clientId, server, serverId] of expected) {
-        const connId = loggedConnId(server, clientId);
-        expect(await connectionsOf(clientId), clientId).to.deep.equal({ [serverId]: connId });
-        const field = await redis.hget(key(`server:${serverId}:connections`), `client:${clientId}`);
-        expect(field?.split('|')[0], `${serverId} lists ${clientId}`).to.equal(connId);
-      }
-
-      // A disconnect after the outage removes the connection and ends presence.
-      examinee.close();
-      const offline = await supervisor.next(isPresence('E001', false));
-      expect(offline.data).to.include({ serverId: 'serverA' });
-      await eventually(
-        async () => (await redis.exists(key('client:E001:route'))) === 0,
-        'E001 route gone',
-        20_000,
-      );
-      expect(await redis.exists(key('client:E001:connections'))).to.equal(0);
-      expect(await redis.hexists(key('server:serverA:connections'), 'client:E001')).to.equal(0);
-      expect(await redis.hget(key('examinee:E001:status'), 'requestId')).to.equal(all.ids.at(-1));
-      expect(await dlqDepth(), 'dead letters').to.equal(0);
     });
-  });
 
   describe("a server's queue deleted under it", () => {
     it('is declared and consumed again; changes made meanwhile and afterwards arrive live', async () => {
