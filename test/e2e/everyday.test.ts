@@ -1,10 +1,9 @@
 // Needs RabbitMQ and Redis running (AMQP_URL, REDIS_URL; localhost defaults) and a built
 // dist/ (npm test builds first). Starts real exam-relay processes in a random namespace.
 import { expect } from 'chai';
-import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
-import { AMQP_URL, rawRedis } from '../helpers/env.js';
+import { dlqDepth, rawRedis } from '../helpers/env.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 import { eventually, sleep } from '../helpers/eventually.js';
 
@@ -26,15 +25,6 @@ describe('everyday situations (e2e)', function () {
   const key = (k: string) => `${cluster.namespace}:${k}`;
   const servers = async (clientId: string) =>
     (await redis.hkeys(key(`client:${clientId}:connections`))).sort();
-  const dlqDepth = async () => {
-    const connection = await amqp.connect(AMQP_URL);
-    try {
-      const channel = await connection.createChannel();
-      return (await channel.checkQueue(`${cluster.namespace}.status_queue.dlq`)).messageCount;
-    } finally {
-      await connection.close();
-    }
-  };
 
   beforeEach(async () => {
     cluster = await Cluster.start({ servers: ['serverA', 'serverB'], stateManagers: 1 });
@@ -107,7 +97,7 @@ describe('everyday situations (e2e)', function () {
       'E001 route gone',
       15_000,
     );
-    expect(await dlqDepth()).to.equal(0);
+    expect(await dlqDepth(cluster.namespace)).to.equal(0);
   });
 
   it('tells a late examinee and a late supervisor where the exam stands', async () => {
@@ -146,7 +136,7 @@ describe('everyday situations (e2e)', function () {
     expect(e001?.status).to.include({ status: 'PAUSED' });
     expect(e1.frames.filter(isChange('late-2'))).to.have.length(1);
     expect(await redis.hget(key('exam:EXAM1:status'), 'status')).to.equal('STARTED');
-    expect(await dlqDepth()).to.equal(0);
+    expect(await dlqDepth(cluster.namespace)).to.equal(0);
   });
 
   it('keeps delivering to a connected examinee after Redis is emptied, under a new epoch', async () => {
@@ -188,6 +178,6 @@ describe('everyday situations (e2e)', function () {
     await resumed.next((f) => f.type === 'welcome');
     expect((await resumed.next((f) => f.type === 'resync')).data).to.have.property('epoch');
     await resumed.next((f) => f.type === 'snapshot');
-    expect(await dlqDepth()).to.equal(0);
+    expect(await dlqDepth(cluster.namespace)).to.equal(0);
   });
 });

@@ -16,9 +16,12 @@ export function rawRedis(): Redis {
   return new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
 }
 
-/** Deletes every Redis key of the namespace. */
-export async function cleanRedis(namespace: string): Promise<void> {
-  const redis = rawRedis();
+/** Deletes every Redis key of the namespace (on the machine's Redis unless `connect` says). */
+export async function cleanRedis(
+  namespace: string,
+  connect: () => Redis = rawRedis,
+): Promise<void> {
+  const redis = connect();
   try {
     let cursor = '0';
     do {
@@ -28,6 +31,17 @@ export async function cleanRedis(namespace: string): Promise<void> {
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
+  }
+}
+
+/** Messages in the namespace's dead-letter queue (on the node `url`, the machine's by default). */
+export async function dlqDepth(namespace: string, url = AMQP_URL): Promise<number> {
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    return (await channel.checkQueue(`${namespace}.status_queue.dlq`)).messageCount;
+  } finally {
+    await connection.close();
   }
 }
 

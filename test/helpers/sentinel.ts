@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { ROOT } from './processes.js';
+import { cleanRedis } from './env.js';
 
 const run = promisify(execFile);
 const SCRIPT = `${ROOT}scripts/redis-sentinel.sh`;
@@ -61,16 +62,6 @@ export async function primaryPort(): Promise<number> {
 }
 
 /** Deletes every key of the namespace on the sentinel setup's primary. */
-export async function cleanSentinelRedis(namespace: string): Promise<void> {
-  const redis = sentinelRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+export function cleanSentinelRedis(namespace: string): Promise<void> {
+  return cleanRedis(namespace, sentinelRedis);
 }

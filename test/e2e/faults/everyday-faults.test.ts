@@ -8,12 +8,11 @@
 // services. Run by `npm run test:faults`.
 import { execFile, execFileSync } from 'node:child_process';
 import { expect } from 'chai';
-import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
 import { Cluster } from '../../helpers/cluster.js';
-import { AMQP_URL, rawRedis } from '../../helpers/env.js';
+import { AMQP_URL, dlqDepth, rawRedis } from '../../helpers/env.js';
 import { waitForHttp, type RoleProcess } from '../../helpers/processes.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
@@ -116,15 +115,6 @@ describe('faults in everyday situations', function () {
   const serversOf = async (clientId: string) => Object.keys(await connectionsOf(clientId)).sort();
   const serverStatus = (serverId: string) =>
     redis.hget(key(`server:${serverId}:connections`), 'status');
-  async function dlqDepth(): Promise<number> {
-    const connection = await amqp.connect(AMQP_URL);
-    try {
-      const channel = await connection.createChannel();
-      return (await channel.checkQueue(`${started().namespace}.status_queue.dlq`)).messageCount;
-    } finally {
-      await connection.close();
-    }
-  }
   /** The connId a server logged for the client's (newest) connection. */
   function loggedConnId(server: RoleProcess, clientId: string): string {
     const line = server.lines
@@ -269,7 +259,7 @@ describe('faults in everyday situations', function () {
       expect(await redis.exists(key('client:E003:route'))).to.equal(0);
       expect(supervisor.frames.filter(isPresence('E001', false)), 'E001 offline').to.have.length(0);
       expect(await redis.hget(key('examinee:E001:status'), 'requestId')).to.equal(all.ids.at(-1));
-      expect(await dlqDepth(), 'dead letters').to.equal(0);
+      expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
     });
 
     it('shorter than BROKER_LOST_CLOSE_MS: nobody is closed and nothing is lost', async () => {
@@ -329,7 +319,7 @@ describe('faults in everyday situations', function () {
       expect(supervisor.frames.filter(isPresence('E001', false)), 'E001 offline').to.have.length(0);
       expect(await serversOf('E001')).to.deep.equal(['serverA']);
       expect(await redis.hget(key('examinee:E001:status'), 'requestId')).to.equal(all.ids.at(-1));
-      expect(await dlqDepth(), 'dead letters').to.equal(0);
+      expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
     });
   });
 
@@ -500,7 +490,7 @@ describe('faults in everyday situations', function () {
         expect(await redis.exists(key('client:E001:connections'))).to.equal(0);
         expect(await redis.hexists(key('server:serverA:connections'), 'client:E001')).to.equal(0);
         expect(await redis.hget(key('examinee:E001:status'), 'requestId')).to.equal(all.ids.at(-1));
-        expect(await dlqDepth(), 'dead letters').to.equal(0);
+        expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
       });
     });
 
@@ -566,7 +556,7 @@ describe('faults in everyday situations', function () {
       expect(examinee.closeCode).to.equal(undefined);
       expect(await redis.hget(key('examinee:E001:status'), 'status')).to.equal('ENDED');
       expect(await serversOf('E001')).to.deep.equal(['serverA']);
-      expect(await dlqDepth(), 'dead letters').to.equal(0);
+      expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
     });
   });
 
@@ -643,7 +633,7 @@ describe('faults in everyday situations', function () {
       expect(await redis.hget(key('examinee:E001:status'), 'requestId')).to.equal(
         `order-${CHANGES - 1}`,
       );
-      expect(await dlqDepth(), 'dead letters').to.equal(0);
+      expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
     });
   });
 });

@@ -4,11 +4,10 @@
 // them down again afterwards if it brought them up. Needs RabbitMQ running and a built dist/.
 // Run by `npm run test:faults`.
 import { expect } from 'chai';
-import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { roleEnv, startRole } from '../../helpers/processes.js';
-import { AMQP_URL, randomNamespace } from '../../helpers/env.js';
+import { dlqDepth, randomNamespace } from '../../helpers/env.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import { classify, report, streamChanges, type Strike } from '../../helpers/fault-stream.js';
 import {
@@ -71,16 +70,6 @@ describe('Redis failover through Sentinel', function () {
     return { examinee, supervisor };
   }
 
-  async function dlqDepth(): Promise<number> {
-    const connection = await amqp.connect(AMQP_URL);
-    try {
-      const channel = await connection.createChannel();
-      return (await channel.checkQueue(`${started().namespace}.status_queue.dlq`)).messageCount;
-    } finally {
-      await connection.close();
-    }
-  }
-
   /** Log lines of every process of the cluster saying it reconnected to Redis at `port`. */
   function reconnectedTo(port: number): string[] {
     const c = started();
@@ -140,7 +129,7 @@ describe('Redis failover through Sentinel', function () {
     expect(verdict.outOfOrder, 'out of order').to.equal(0);
     expect(verdict.deliveredOnce).to.equal(COUNT);
     expect(await redis.hget(key('examinee:E001:status'), 'status')).to.equal(verdict.lastStatus);
-    expect(await dlqDepth(), 'dead letters').to.equal(0);
+    expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
     // No acked seq was lost, so the numbering went on: same epoch, no resync.
     expect(await redis.hget(key('epoch'), 'id')).to.equal(epochBefore);
     expect(examinee.frames.filter((f) => f.type === 'resync')).to.deep.equal([]);
@@ -202,6 +191,6 @@ describe('Redis failover through Sentinel', function () {
     expect(await redis.hget(key('examinee:E001:status'), 'status')).to.equal(
       later.statusOf.get(String(lastId)),
     );
-    expect(await dlqDepth(), 'dead letters').to.equal(0);
+    expect(await dlqDepth(started().namespace), 'dead letters').to.equal(0);
   });
 });
