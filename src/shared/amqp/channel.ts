@@ -216,7 +216,11 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         clearTimeout(timer);
         // Not awaited: the channel of an abandoned setup may not answer its close either.
         if (channel) void (channel as Channel).close().catch(() => undefined);
-        if (isConnectionGone(model)) return; // the connection's reconnect will call open again
+        if (isConnectionGone(model)) {
+          // The connection's reconnect will call open again; until then nothing is opening.
+          if (generation === this.generation) this.setStatus('down');
+          return;
+        }
         if (isFatalSetupError(err)) {
           this.options.connection.fail(
             new AmqpFatalError(
@@ -250,8 +254,11 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         !isConnectionGone(model) &&
         !this.abort.signal.aborted
       ) {
-        // The channel alone failed (e.g. a 404 on publish); reopen it on the same connection.
-        void sleep(backoff(0, { base: 200 }), this.abort.signal).then(() => this.open(model));
+        // The channel alone failed (e.g. a 404 on publish); reopen it on the same connection,
+        // unless meanwhile the connection went and its reconnect opened a channel already.
+        void sleep(backoff(0, { base: 200 }), this.abort.signal).then(() => {
+          if (generation === this.generation && !isConnectionGone(model)) return this.open(model);
+        });
       }
     });
   }

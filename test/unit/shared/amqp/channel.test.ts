@@ -180,4 +180,49 @@ describe('shared/amqp/channel', () => {
       await managed.close();
     });
   });
+  describe('ManagedChannel across a reconnect', () => {
+    /** A connection whose channels close before it is known to be gone (a node shutting down). */
+    function model(channels: FullChannel[]) {
+      const connection = { expectSocketClose: false, stream: { destroyed: false } };
+      return {
+        connection,
+        createConfirmChannel: () => {
+          if (connection.stream.destroyed) return Promise.reject(new Error('Connection closed'));
+          const next = channels.shift();
+          return next ? Promise.resolve(next) : new Promise(() => undefined);
+        },
+      };
+    }
+
+    it('is ready on the new connection once the old one has gone, and stays ready', async () => {
+      const [c1, c2] = [new FullChannel(), new FullChannel()];
+      const first = model([c1]);
+      const second = model([c2]);
+      let ready: ((m: ChannelModel) => void) | undefined;
+      const conn: ChannelHost = {
+        onReady(listener) {
+          ready = listener;
+          listener(first as unknown as ChannelModel);
+          return () => undefined;
+        },
+        onFatal: () => () => undefined,
+        fail: () => undefined,
+      };
+      const managed = new ManagedChannel({ connection: conn, name: 'p', logger: silent });
+      managed.start();
+      await managed.ready();
+      // The node shuts down: the channel closes first, then the connection is gone, and the
+      // connection's reconnect lands on another node at once.
+      c1.emit('close');
+      first.connection.stream.destroyed = true;
+      ready?.(second as unknown as ChannelModel);
+      await managed.ready();
+      expect(managed.current).to.equal(c2);
+      // Past the old channel's own reopen delay: nothing takes the new channel away.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(managed.status).to.equal('ready');
+      expect(managed.current).to.equal(c2);
+      await managed.close();
+    });
+  });
 });
