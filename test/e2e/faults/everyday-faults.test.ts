@@ -241,6 +241,12 @@ describe('faults in everyday situations', function () {
       expect(
         (back.frames.find((f) => f.type === 'welcome')?.data as { serverId: string }).serverId,
       ).to.equal('serverA');
+      // Its connect and the change come from two servers: the change waits until E002 is in.
+      await eventually(
+        async () => (await serversOf('E002')).join() === 'serverA',
+        'E002 registered on serverA',
+        20_000,
+      );
       supervisor.change('back-1', { targetExamineeId: 'E002', status: 'STARTED' });
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'back-1');
       expect(ack.data).to.deep.include({ delivered: ['E002'], pending: [] });
