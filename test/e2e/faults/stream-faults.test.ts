@@ -12,9 +12,10 @@ import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import {
-  classify,
-  report,
+  routedTo,
+  settledVerdict,
   streamChanges,
+  streamParticipants,
   type Strike,
   type StreamResult,
 } from '../../helpers/fault-stream.js';
@@ -39,42 +40,11 @@ describe('faults during a stream of 1,000 status changes', function () {
     await cluster.stop();
   });
 
-  /** Waits until the state manager has routed the client to the server. */
-  async function routedTo(clientId: string, serverId: string) {
-    const routeKey = `${cluster.namespace}:client:${clientId}:route`;
-    for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== serverId; i++) {
-      if (i > 500) throw new Error(`${clientId} never routed to ${serverId}`);
-      await sleep(20);
-    }
-  }
-
-  async function participants() {
-    const examinee = await TestClient.login(
-      cluster.port('serverA'),
-      await cluster.token('E001', 'examinee'),
-    );
-    const supervisor = await TestClient.login(
-      cluster.port('serverB'),
-      await cluster.token('S001', 'supervisor'),
-    );
-    clients.push(examinee, supervisor);
-    await routedTo('E001', 'serverA');
-    return { examinee, supervisor };
-  }
+  const participants = () => streamParticipants(cluster, redis, clients);
 
   /** Every acked id reached the examinee exactly once, in seq order, and Redis agrees. */
   async function expectNothingLost(fault: string, frames: () => Frame[], stream: StreamResult) {
-    const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
-    for (
-      let waited = 0;
-      frames().filter(mine).length < stream.acked.size && waited < 30_000;
-      waited += 50
-    ) {
-      await sleep(50);
-    }
-    await sleep(300); // anything duplicated would arrive now
-    const verdict = classify(frames(), stream);
-    report(fault, stream, verdict);
+    const verdict = await settledVerdict(fault, frames, stream);
     expect(stream.acked.size).to.equal(COUNT);
     expect(verdict.lost, 'lost').to.deep.equal([]);
     expect(verdict.duplicated, 'duplicated').to.deep.equal([]);
@@ -151,7 +121,7 @@ describe('faults during a stream of 1,000 status changes', function () {
     examinee.on('welcome', (w) => welcomes.push(w.serverId));
     await examinee.connect();
     try {
-      await routedTo('E001', 'serverA');
+      await routedTo(redis, cluster, 'E001', 'serverA');
       const kill: Strike = {
         name: 'kill',
         atAcked: 300,
