@@ -14,7 +14,7 @@ import { ExamRelayClient } from '../../../src/client/index.js';
 import { Cluster } from '../../helpers/cluster.js';
 import { AMQP_URL, dlqDepth, rawRedis } from '../../helpers/env.js';
 import { waitForHttp, type RoleProcess } from '../../helpers/processes.js';
-import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { proxyOf, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import {
   classify,
@@ -37,12 +37,7 @@ const MANAGEMENT = new URL(
 
 /** A proxy in front of the machine's RabbitMQ, and an AMQP URL through it with 1 s heartbeats. */
 async function amqpProxy(): Promise<{ proxy: TcpProxy; url: string }> {
-  const upstream = new URL(AMQP_URL);
-  const proxy = new TcpProxy(upstream.hostname, Number(upstream.port || 5672));
-  await proxy.start();
-  const url = new URL(AMQP_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
+  const { proxy, url } = await proxyOf(AMQP_URL, 5672);
   // A stalled link is noticed by missed heartbeats, ~2 intervals, on both ends.
   url.searchParams.set('heartbeat', '1');
   return { proxy, url: url.toString() };

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { freePort } from '../../helpers/processes.js';
 import { REDIS_URL, rawRedis } from '../../helpers/env.js';
-import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { proxyOf } from '../../helpers/tcp-proxy.js';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
@@ -166,9 +166,7 @@ describe('faults during a stream of 1,000 status changes', function () {
   });
 
   it("loses nothing when the state manager's Redis connection is cut, then stalled", async () => {
-    const url = new URL(REDIS_URL);
-    const proxy = new TcpProxy(url.hostname, Number(url.port || 6379));
-    await proxy.start();
+    const { proxy } = await proxyOf(REDIS_URL, 6379);
     try {
       cluster = await Cluster.start({ stateManagers: 0, env: ENV });
       const metricsPort = await freePort();

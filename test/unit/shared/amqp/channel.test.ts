@@ -56,17 +56,19 @@ function host(channels: FullChannel[]): ChannelHost & { fatal: AmqpFatalError[] 
   };
 }
 
+/** A started, ready ManagedChannel whose one channel is `channel`. */
+async function publisherOn(channel: FullChannel): Promise<ManagedChannel> {
+  const managed = new ManagedChannel({ connection: host([channel]), name: 'p', logger: silent });
+  managed.start();
+  await managed.ready();
+  return managed;
+}
+
 describe('shared/amqp/channel', () => {
   describe('ManagedChannel#publish', () => {
     it('rejects publishes waiting for drain when the channel closes instead of hanging', async () => {
       const channel = new FullChannel();
-      const managed = new ManagedChannel({
-        connection: host([channel]),
-        name: 'p',
-        logger: silent,
-      });
-      managed.start();
-      await managed.ready();
+      const managed = await publisherOn(channel);
       const first = managed.publish('x', 'k', Buffer.from('1'));
       // The first write filled the buffer: these wait for 'drain' before writing.
       const waiting = [
@@ -87,13 +89,7 @@ describe('shared/amqp/channel', () => {
 
     it('writes the waiting publishes once the channel drains', async () => {
       const channel = new FullChannel();
-      const managed = new ManagedChannel({
-        connection: host([channel]),
-        name: 'p',
-        logger: silent,
-      });
-      managed.start();
-      await managed.ready();
+      const managed = await publisherOn(channel);
       void managed.publish('x', 'k', Buffer.from('1')).catch(() => undefined);
       const second = managed.publish('x', 'k', Buffer.from('2'));
       await new Promise((r) => setImmediate(r));
