@@ -3,11 +3,11 @@ import { createNames } from '../src/topology/names.js';
 import { AMQP_URL, randomNamespace } from '../test/helpers/env.js';
 import {
   cleanNamespace,
+  declareTopology,
   freePort,
   roleEnv,
-  runCommand,
   startRole,
-  waitForHttp,
+  startServer,
   type RoleProcess,
 } from '../test/helpers/processes.js';
 import { sleep } from './stats.js';
@@ -45,17 +45,12 @@ export class RelayCluster {
   }
 
   async start(serverIds: string[]): Promise<void> {
-    const declared = await runCommand(['topology', 'declare'], this.env());
-    if (declared.code !== 0)
-      throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+    await declareTopology(this.env());
     this.stateManager = startRole('state-manager', ['state-manager'], this.roleEnv());
     await this.waitForConsumer(createNames(this.namespace).statusQueue, this.stateManager);
     await Promise.all(
       serverIds.map(async (id) => {
-        const port = await freePort();
-        const proc = startRole(id, ['server', '--id', id, '--port', String(port)], this.roleEnv());
-        this.servers.set(id, { process: proc, port });
-        await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+        this.servers.set(id, await startServer(id, await freePort(), this.roleEnv()));
       }),
     );
   }

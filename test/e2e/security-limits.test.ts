@@ -16,7 +16,6 @@ import {
   settledSnapshot,
   sleep,
   snapshot,
-  startServerWith,
   type Snapshot,
 } from './security-support.js';
 import { eventually } from '../helpers/eventually.js';
@@ -66,9 +65,9 @@ describe('security: limits', function () {
     cluster = await Cluster.start({ servers: ['serverA'] });
     redis = rawRedis();
     await Promise.all([
-      startServerWith(cluster, 'serverC', { MAX_CONNECTIONS: '3' }),
-      startServerWith(cluster, 'serverO', { ALLOWED_ORIGINS: 'https://exam.example' }),
-      startServerWith(cluster, 'serverS', {
+      cluster.startServer('serverC', undefined, { MAX_CONNECTIONS: '3' }),
+      cluster.startServer('serverO', undefined, { ALLOWED_ORIGINS: 'https://exam.example' }),
+      cluster.startServer('serverS', undefined, {
         RATE_LIMIT_PER_SECOND: '100000',
         RATE_LIMIT_BURST: '100000',
       }),
