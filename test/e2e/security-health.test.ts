@@ -4,12 +4,11 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TEST_ADMIN_TOKEN, TEST_SECRET, type RoleProcess } from '../helpers/processes.js';
 import { TestClient } from '../helpers/ws-client.js';
 import {
   rawHttp,
-  routed,
   settledSnapshot,
   snapshot,
   upgradeAndReset,

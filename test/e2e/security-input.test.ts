@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { ClientFrame, parseJson } from '../../src/protocol/index.js';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 import { CLIENT_KEYS, anyFrameText, validClientFrame } from '../unit/protocol/arbitraries.js';
-import { routed, settledSnapshot, sleep, snapshot } from './security-support.js';
+import { settledSnapshot, sleep, snapshot } from './security-support.js';
 
 const FUZZ_FRAMES = 3000;
 const change = (id: string, data: Record<string, unknown>) =>

@@ -8,16 +8,9 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TestClient } from '../helpers/ws-client.js';
-import {
-  rawHttp,
-  routed,
-  settledSnapshot,
-  sleep,
-  snapshot,
-  type Snapshot,
-} from './security-support.js';
+import { rawHttp, settledSnapshot, sleep, snapshot, type Snapshot } from './security-support.js';
 import { eventually } from '../helpers/eventually.js';
 
 type Role = 'supervisor' | 'examinee';

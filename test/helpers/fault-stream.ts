@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Cluster } from './cluster.js';
-import { eventually, sleep } from './eventually.js';
+import { routed } from './env.js';
+import { sleep } from './eventually.js';
 import { TestClient, type Frame } from './ws-client.js';
 
 const STATUSES = ['STARTED', 'PAUSED', 'RESUMED'] as const;
@@ -137,21 +138,6 @@ export function report(fault: string, stream: StreamResult, v: Verdict): void {
   );
 }
 
-/** Waits until the state manager has routed `clientId` to `serverId` (Redis read through `redis`). */
-export async function routedTo(
-  redis: Redis,
-  cluster: Cluster,
-  clientId: string,
-  serverId: string,
-): Promise<void> {
-  const routeKey = `${cluster.namespace}:client:${clientId}:route`;
-  await eventually(
-    async () => (await redis.hget(routeKey, 'serverId')) === serverId,
-    `${clientId} routed to ${serverId}`,
-    10_000,
-  );
-}
-
 /**
  * The two ends of a fault stream: examinee E001 on serverA and supervisor S001 on serverB,
  * pushed to `clients` for closing, returned once E001 is routed to serverA.
@@ -170,7 +156,7 @@ export async function streamParticipants(
     await cluster.token('S001', 'supervisor'),
   );
   clients.push(examinee, supervisor);
-  await routedTo(redis, cluster, 'E001', 'serverA');
+  await routed(redis, cluster.namespace, 'E001', 'serverA');
   return { examinee, supervisor };
 }
 

@@ -6,13 +6,12 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { freePort } from '../../helpers/processes.js';
-import { REDIS_URL, rawRedis } from '../../helpers/env.js';
+import { REDIS_URL, rawRedis, routed } from '../../helpers/env.js';
 import { proxyOf } from '../../helpers/tcp-proxy.js';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import {
-  routedTo,
   settledVerdict,
   streamChanges,
   streamParticipants,
@@ -121,7 +120,7 @@ describe('faults during a stream of 1,000 status changes', function () {
     examinee.on('welcome', (w) => welcomes.push(w.serverId));
     await examinee.connect();
     try {
-      await routedTo(redis, cluster, 'E001', 'serverA');
+      await routed(redis, cluster.namespace, 'E001', 'serverA');
       const kill: Strike = {
         name: 'kill',
         atAcked: 300,
