@@ -1,4 +1,5 @@
 import amqp from 'amqplib';
+import type { Redis } from 'ioredis';
 import { createNames } from '../src/topology/names.js';
 import { AMQP_URL, randomNamespace } from '../test/helpers/env.js';
 import {
@@ -10,6 +11,8 @@ import {
   startServer,
   type RoleProcess,
 } from '../test/helpers/processes.js';
+import type { BenchConfig } from './config.js';
+import type { RelayTarget } from './relay-target.js';
 import { sleep } from './stats.js';
 
 /**
@@ -66,6 +69,37 @@ export class RelayCluster {
     const all = new Map([...this.servers].map(([id, s]) => [id, s.process]));
     if (this.stateManager) all.set('state-manager', this.stateManager);
     return all;
+  }
+
+  /** The pid of each long-running process by name, for the report's CPU columns. */
+  pids(): Record<string, number[]> {
+    const pids: Record<string, number[]> = {};
+    for (const [name, proc] of this.processes())
+      pids[name] = proc.child.pid ? [proc.child.pid] : [];
+    return pids;
+  }
+
+  /**
+   * Logs the configured examinees of `target` in on serverA and its supervisors on serverB,
+   * and waits until the state manager routed them all.
+   */
+  connectTarget(target: RelayTarget, config: BenchConfig, redis: Redis): Promise<void> {
+    return target.connect({
+      examineePort: this.port('serverA'),
+      supervisorPort: this.port('serverB'),
+      examinees: config.BENCH_EXAMINEES,
+      supervisors: config.BENCH_SUPERVISORS,
+      namespace: this.namespace,
+      redis,
+    });
+  }
+
+  /** Connects, closes and presence travel through status_queue: done when it stays empty. */
+  async settle(): Promise<void> {
+    for (let quiet = 0; quiet < 3;) {
+      quiet = (await this.statusQueueDepth()) === 0 ? quiet + 1 : 0;
+      await sleep(200);
+    }
   }
 
   /** Messages ready in status_queue (not counting those a consumer holds unacked). */
