@@ -111,23 +111,21 @@ sentinel parallel-syncs $NAME 1
 EOF
 }
 
-start_node() {
-  local port=$1
+# Starts the process of PORT (WHAT, for the log line) unless it runs already: WRITE writes its
+# config FILE if missing, then redis-server runs it with the remaining arguments.
+start_process() {
+  local port=$1 what=$2 write=$3 file=$4
+  shift 4
   pid_of "$port" >/dev/null && return 0
   check_free "$port"
-  node_config "$port"
-  echo "starting redis 127.0.0.1:$port"
-  redis-server "$DIR/$port/redis.conf"
+  "$write" "$port"
+  echo "starting $what 127.0.0.1:$port"
+  redis-server "$DIR/$port/$file" "$@"
 }
 
-start_sentinel() {
-  local port=$1
-  pid_of "$port" >/dev/null && return 0
-  check_free "$port"
-  sentinel_config "$port"
-  echo "starting sentinel 127.0.0.1:$port"
-  redis-server "$DIR/$port/sentinel.conf" --sentinel
-}
+start_node() { start_process "$1" redis node_config redis.conf; }
+
+start_sentinel() { start_process "$1" sentinel sentinel_config sentinel.conf --sentinel; }
 
 # Polls CMD until it succeeds or WAIT_S passes; then dies with MESSAGE.
 wait_for() {
