@@ -1,15 +1,18 @@
 import amqp from 'amqplib';
+import type { Redis } from 'ioredis';
 import { createNames } from '../src/topology/names.js';
 import { AMQP_URL, randomNamespace } from '../test/helpers/env.js';
 import {
   cleanNamespace,
+  declareTopology,
   freePort,
   roleEnv,
-  runCommand,
   startRole,
-  waitForHttp,
+  startServer,
   type RoleProcess,
 } from '../test/helpers/processes.js';
+import type { BenchConfig } from './config.js';
+import type { RelayTarget } from './relay-target.js';
 import { sleep } from './stats.js';
 
 /**
@@ -45,17 +48,12 @@ export class RelayCluster {
   }
 
   async start(serverIds: string[]): Promise<void> {
-    const declared = await runCommand(['topology', 'declare'], this.env());
-    if (declared.code !== 0)
-      throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+    await declareTopology(this.env());
     this.stateManager = startRole('state-manager', ['state-manager'], this.roleEnv());
     await this.waitForConsumer(createNames(this.namespace).statusQueue, this.stateManager);
     await Promise.all(
       serverIds.map(async (id) => {
-        const port = await freePort();
-        const proc = startRole(id, ['server', '--id', id, '--port', String(port)], this.roleEnv());
-        this.servers.set(id, { process: proc, port });
-        await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+        this.servers.set(id, await startServer(id, await freePort(), this.roleEnv()));
       }),
     );
   }
@@ -71,6 +69,37 @@ export class RelayCluster {
     const all = new Map([...this.servers].map(([id, s]) => [id, s.process]));
     if (this.stateManager) all.set('state-manager', this.stateManager);
     return all;
+  }
+
+  /** The pid of each long-running process by name, for the report's CPU columns. */
+  pids(): Record<string, number[]> {
+    const pids: Record<string, number[]> = {};
+    for (const [name, proc] of this.processes())
+      pids[name] = proc.child.pid ? [proc.child.pid] : [];
+    return pids;
+  }
+
+  /**
+   * Logs the configured examinees of `target` in on serverA and its supervisors on serverB,
+   * and waits until the state manager routed them all.
+   */
+  connectTarget(target: RelayTarget, config: BenchConfig, redis: Redis): Promise<void> {
+    return target.connect({
+      examineePort: this.port('serverA'),
+      supervisorPort: this.port('serverB'),
+      examinees: config.BENCH_EXAMINEES,
+      supervisors: config.BENCH_SUPERVISORS,
+      namespace: this.namespace,
+      redis,
+    });
+  }
+
+  /** Connects, closes and presence travel through status_queue: done when it stays empty. */
+  async settle(): Promise<void> {
+    for (let quiet = 0; quiet < 3;) {
+      quiet = (await this.statusQueueDepth()) === 0 ? quiet + 1 : 0;
+      await sleep(200);
+    }
   }
 
   /** Messages ready in status_queue (not counting those a consumer holds unacked). */

@@ -7,7 +7,6 @@ import { RelayFleet } from './relay-fleet.js';
 import { RelayTarget } from './relay-target.js';
 import type { SystemResult } from './report.js';
 import { runScale, type ScaleServer } from './scale.js';
-import { sleep } from './stats.js';
 
 /**
  * exam-relay end to end: a state manager, serverA and serverB as real processes in a random
@@ -23,13 +22,7 @@ export async function runRelay(
   const redis = rawRedis();
   const target = new RelayTarget();
   let probe: RoleProbe | undefined;
-  const settle = async () => {
-    // Connects, closes and presence travel through status_queue: done when it stays empty.
-    for (let quiet = 0; quiet < 3;) {
-      quiet = (await cluster.statusQueueDepth()) === 0 ? quiet + 1 : 0;
-      await sleep(200);
-    }
-  };
+  const settle = () => cluster.settle();
   try {
     console.log(`exam-relay: starting processes (namespace ${cluster.namespace})`);
     await cluster.start(['serverA', 'serverB']);
@@ -41,18 +34,10 @@ export async function runRelay(
       `exam-relay: targeted changes, ${config.BENCH_EXAMINEES} examinees on serverA,` +
         ` ${config.BENCH_SUPERVISORS} supervisors on serverB`,
     );
-    await target.connect({
-      examineePort: cluster.port('serverA'),
-      supervisorPort: cluster.port('serverB'),
-      examinees: config.BENCH_EXAMINEES,
-      supervisors: config.BENCH_SUPERVISORS,
-      namespace: cluster.namespace,
-      redis,
-    });
+    await cluster.connectTarget(target, config, redis);
     await settle();
 
-    const pids: Record<string, number[]> = {};
-    for (const [name, proc] of processes) pids[name] = proc.child.pid ? [proc.child.pid] : [];
+    const pids = cluster.pids();
     if (config.BENCH_PROFILE_DIR) await probe.startProfiling();
     const phases = await runPhases(target, config, { ...pids, ...shared });
     if (config.BENCH_PROFILE_DIR) {

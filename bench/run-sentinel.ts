@@ -3,7 +3,6 @@ import { runPhases } from './phases.js';
 import { RelayCluster } from './relay-cluster.js';
 import { RelayTarget } from './relay-target.js';
 import { sentinelSystemName, type SystemResult } from './report.js';
-import { sleep } from './stats.js';
 import {
   SENTINEL_ENV,
   cleanSentinelRedis,
@@ -52,17 +51,9 @@ export async function runSentinel(
       console.log(`${sentinelSystemName(waitReplicas)}: starting (namespace ${cluster.namespace})`);
       await cluster.start(['serverA', 'serverB']);
       await RelayTarget.warmUp([cluster.port('serverA'), cluster.port('serverB')]);
-      await rig.target.connect({
-        examineePort: cluster.port('serverA'),
-        supervisorPort: cluster.port('serverB'),
-        examinees: config.BENCH_EXAMINEES,
-        supervisors: config.BENCH_SUPERVISORS,
-        namespace: cluster.namespace,
-        redis,
-      });
-      await settle(cluster);
-      for (const [n, proc] of cluster.processes())
-        rig.pids[n] = proc.child.pid ? [proc.child.pid] : [];
+      await cluster.connectTarget(rig.target, config, redis);
+      await cluster.settle();
+      rig.pids = cluster.pids();
     }
     for (let round = 0; round < ROUNDS; round++) {
       for (const rig of round % 2 === 0 ? rigs : [...rigs].reverse()) {
@@ -74,7 +65,7 @@ export async function runSentinel(
           { open: false },
         );
         rig.rounds.push(phases.closed);
-        await settle(rig.cluster);
+        await rig.cluster.settle();
       }
     }
     return rigs.map((rig) => ({
@@ -114,12 +105,4 @@ function median(
   const mid = at[Math.floor((at.length - 1) / 2)];
   if (!mid) throw new Error(`no closed loop at ${concurrency}`);
   return mid;
-}
-
-/** Connects, closes and presence travel through status_queue: done when it stays empty. */
-async function settle(cluster: RelayCluster): Promise<void> {
-  for (let quiet = 0; quiet < 3;) {
-    quiet = (await cluster.statusQueueDepth()) === 0 ? quiet + 1 : 0;
-    await sleep(200);
-  }
 }

@@ -65,19 +65,29 @@ check_free() {
   fi
 }
 
-# Writes a node's config once (Sentinel rewrites it on failover, so it is never overwritten).
-node_config() {
-  local port=$1 home=$DIR/$1
+# Writes $DIR/PORT/FILE once (Sentinel rewrites its configs on failover, so they are never
+# overwritten): the lines every process here shares, logging to LOG, then the lines on stdin.
+write_config() {
+  local port=$1 file=$2 log=$3 home=$DIR/$1 body
+  body=$(cat)
   mkdir -p "$home"
-  [[ -f $home/redis.conf ]] && return 0
-  cat >"$home/redis.conf" <<EOF
+  [[ -f $home/$file ]] && return 0
+  cat >"$home/$file" <<EOF
 port $port
 bind 127.0.0.1
 protected-mode no
 daemonize yes
 pidfile $home/redis.pid
-logfile $home/redis.log
+logfile $home/$log
 dir $home
+$body
+EOF
+}
+
+node_config() {
+  local port=$1
+  {
+    cat <<'EOF'
 # Persistence: the append-only file, fsync once a second; no RDB snapshots besides.
 appendonly yes
 appendfsync everysec
@@ -87,21 +97,12 @@ save ""
 replica-serve-stale-data yes
 replica-read-only yes
 EOF
-  if [[ $port != "$REDIS_PORT" ]]; then echo "replicaof 127.0.0.1 $REDIS_PORT" >>"$home/redis.conf"; fi
+    if [[ $port != "$REDIS_PORT" ]]; then echo "replicaof 127.0.0.1 $REDIS_PORT"; fi
+  } | write_config "$port" redis.conf redis.log
 }
 
 sentinel_config() {
-  local port=$1 home=$DIR/$1
-  mkdir -p "$home"
-  [[ -f $home/sentinel.conf ]] && return 0
-  cat >"$home/sentinel.conf" <<EOF
-port $port
-bind 127.0.0.1
-protected-mode no
-daemonize yes
-pidfile $home/redis.pid
-logfile $home/sentinel.log
-dir $home
+  write_config "$1" sentinel.conf sentinel.log <<EOF
 sentinel resolve-hostnames no
 sentinel monitor $NAME 127.0.0.1 $REDIS_PORT 2
 sentinel down-after-milliseconds $NAME $DOWN_MS
@@ -110,23 +111,21 @@ sentinel parallel-syncs $NAME 1
 EOF
 }
 
-start_node() {
-  local port=$1
+# Starts the process of PORT (WHAT, for the log line) unless it runs already: WRITE writes its
+# config FILE if missing, then redis-server runs it with the remaining arguments.
+start_process() {
+  local port=$1 what=$2 write=$3 file=$4
+  shift 4
   pid_of "$port" >/dev/null && return 0
   check_free "$port"
-  node_config "$port"
-  echo "starting redis 127.0.0.1:$port"
-  redis-server "$DIR/$port/redis.conf"
+  "$write" "$port"
+  echo "starting $what 127.0.0.1:$port"
+  redis-server "$DIR/$port/$file" "$@"
 }
 
-start_sentinel() {
-  local port=$1
-  pid_of "$port" >/dev/null && return 0
-  check_free "$port"
-  sentinel_config "$port"
-  echo "starting sentinel 127.0.0.1:$port"
-  redis-server "$DIR/$port/sentinel.conf" --sentinel
-}
+start_node() { start_process "$1" redis node_config redis.conf; }
+
+start_sentinel() { start_process "$1" sentinel sentinel_config sentinel.conf --sentinel; }
 
 # Polls CMD until it succeeds or WAIT_S passes; then dies with MESSAGE.
 wait_for() {

@@ -9,9 +9,8 @@ import {
   ServerId,
   Timestamp,
 } from './common.js';
-import { ErrorCode } from './codes.js';
 import type { ExamStatus } from './server-frame.js';
-import { Epoch, StatusChangeData } from './server-frame.js';
+import { Epoch, ErrorFrameCode, Presence, StatusChangeData } from './server-frame.js';
 
 /**
  * Messages between processes, in the seed's envelopes (seeds/000 §19.4): `route_message`
@@ -151,7 +150,7 @@ const ErrorRouteData = toServer('error', {
   requestId: RequestId,
   payload: z.strictObject({
     clientId: ClientId,
-    code: z.enum(Object.keys(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+    code: ErrorFrameCode,
     message: z.string().max(500),
   }),
 });
@@ -159,7 +158,7 @@ const ErrorRouteData = toServer('error', {
 /** An examinee came or went; for every local supervisor of `examId`. */
 const PresenceRouteData = toServer('presence', {
   examId: ExamId,
-  payload: z.strictObject({ clientId: ClientId, online: z.boolean(), serverId: ServerId }),
+  payload: Presence.shape.data,
 });
 
 /**

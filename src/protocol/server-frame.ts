@@ -97,10 +97,13 @@ export const Presence = z.strictObject({
   data: z.strictObject({ clientId: ClientId, online: z.boolean(), serverId: ServerId }),
 });
 
+/** The code of a refusal, one of the table in `codes.ts`: in an `error` frame and on the bus. */
+export const ErrorFrameCode = z.enum(Object.keys(ErrorCode) as [ErrorCode, ...ErrorCode[]]);
+
 export const ErrorFrame = z.strictObject({
   type: z.literal('error'),
   id: RequestId.optional(),
-  code: z.enum(Object.keys(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
+  code: ErrorFrameCode,
   message: z.string(),
 });
 

@@ -11,7 +11,7 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed as routedIn } from '../helpers/env.js';
 import { ROOT } from '../helpers/processes.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -97,14 +97,8 @@ describe('ExamRelayClient in a browser (real cluster)', function () {
 
   const url = (serverId: string) => `ws://127.0.0.1:${cluster.port(serverId)}/ws`;
   const state = () => page.evaluate<PageState>('relay');
-  const routed = async (clientId: string, serverId: string) => {
-    const key = `${cluster.namespace}:client:${clientId}:route`;
-    const deadline = Date.now() + 10_000;
-    while ((await redis.hget(key, 'serverId')) !== serverId) {
-      if (Date.now() > deadline) throw new Error(`${clientId} not routed to ${serverId}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  const routed = (clientId: string, serverId: string) =>
+    routedIn(redis, cluster.namespace, clientId, serverId);
 
   before(async () => {
     [cluster, http, browser] = await Promise.all([

@@ -10,7 +10,7 @@ import {
   type ExamRelayClientEvents,
 } from '../../src/client/index.js';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed as routedIn } from '../helpers/env.js';
 import { eventually, sleep } from '../helpers/eventually.js';
 
 const STATUSES: ExamineeStatus[] = ['READY', 'STARTED', 'PAUSED', 'RESUMED', 'ENDED', 'TERMINATED'];
@@ -47,13 +47,7 @@ describe('ExamRelayClient (real cluster)', function () {
   };
   /** The state manager has registered the client on that server (and so in its exam). */
   const routed = (clientId: string, serverId: string) =>
-    eventually(
-      async () =>
-        (await redis.hget(`${cluster.namespace}:client:${clientId}:route`, 'serverId')) ===
-        serverId,
-      `${clientId} routed to ${serverId}`,
-      15_000,
-    );
+    routedIn(redis, cluster.namespace, clientId, serverId, 15_000);
   const killServerA = () => cluster.servers.get('serverA')?.process.stop('SIGKILL');
 
   before(async () => {

@@ -6,11 +6,11 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TEST_SECRET, freePort, runCommand } from '../helpers/processes.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 import { hostileTokens } from '../unit/protocol/hostile-tokens.js';
-import { routed, settledSnapshot, sleep, snapshot, type Snapshot } from './security-support.js';
+import { settledSnapshot, sleep, snapshot, type Snapshot } from './security-support.js';
 import { eventually } from '../helpers/eventually.js';
 
 type Role = 'supervisor' | 'examinee';

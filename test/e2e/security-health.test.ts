@@ -4,15 +4,13 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TEST_ADMIN_TOKEN, TEST_SECRET, type RoleProcess } from '../helpers/processes.js';
 import { TestClient } from '../helpers/ws-client.js';
 import {
   rawHttp,
-  routed,
   settledSnapshot,
   snapshot,
-  startServerWith,
   upgradeAndReset,
   type Snapshot,
 } from './security-support.js';
@@ -39,7 +37,9 @@ describe('security: health endpoints and upgrades', function () {
     redis = rawRedis();
     port = cluster.port('serverA');
     base = `http://127.0.0.1:${port}`;
-    strict = await startServerWith(cluster, 'serverO', { ALLOWED_ORIGINS: 'https://exam.example' });
+    strict = await cluster.startServer('serverO', undefined, {
+      ALLOWED_ORIGINS: 'https://exam.example',
+    });
     // S001 has been here before: logging it in and out again leaves Redis as it was.
     const s1 = await TestClient.login(port, await cluster.token('S001', 'supervisor'));
     await routed(redis, cluster.namespace, 'S001', 'serverA');

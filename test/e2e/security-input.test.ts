@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { ClientFrame, parseJson } from '../../src/protocol/index.js';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 import { CLIENT_KEYS, anyFrameText, validClientFrame } from '../unit/protocol/arbitraries.js';
-import { routed, settledSnapshot, sleep, snapshot, startServerWith } from './security-support.js';
+import { settledSnapshot, sleep, snapshot } from './security-support.js';
 
 const FUZZ_FRAMES = 3000;
 const change = (id: string, data: Record<string, unknown>) =>
@@ -88,7 +88,7 @@ describe('security: validation', function () {
   before(async () => {
     cluster = await Cluster.start({ servers: [] });
     redis = rawRedis();
-    ({ port } = await startServerWith(cluster, 'serverZ', {
+    ({ port } = await cluster.startServer('serverZ', undefined, {
       RATE_LIMIT_PER_SECOND: '100000',
       RATE_LIMIT_BURST: '100000',
     }));

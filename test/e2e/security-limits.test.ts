@@ -8,17 +8,9 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import { TestClient } from '../helpers/ws-client.js';
-import {
-  rawHttp,
-  routed,
-  settledSnapshot,
-  sleep,
-  snapshot,
-  startServerWith,
-  type Snapshot,
-} from './security-support.js';
+import { rawHttp, settledSnapshot, sleep, snapshot, type Snapshot } from './security-support.js';
 import { eventually } from '../helpers/eventually.js';
 
 type Role = 'supervisor' | 'examinee';
@@ -66,9 +58,9 @@ describe('security: limits', function () {
     cluster = await Cluster.start({ servers: ['serverA'] });
     redis = rawRedis();
     await Promise.all([
-      startServerWith(cluster, 'serverC', { MAX_CONNECTIONS: '3' }),
-      startServerWith(cluster, 'serverO', { ALLOWED_ORIGINS: 'https://exam.example' }),
-      startServerWith(cluster, 'serverS', {
+      cluster.startServer('serverC', undefined, { MAX_CONNECTIONS: '3' }),
+      cluster.startServer('serverO', undefined, { ALLOWED_ORIGINS: 'https://exam.example' }),
+      cluster.startServer('serverS', undefined, {
         RATE_LIMIT_PER_SECOND: '100000',
         RATE_LIMIT_BURST: '100000',
       }),

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed } from '../helpers/env.js';
 import {
   TEST_ADMIN_TOKEN,
   TEST_SECRET,
@@ -21,7 +21,6 @@ import {
 } from '../helpers/processes.js';
 import { TestClient } from '../helpers/ws-client.js';
 import { handToken, validClaims } from '../unit/protocol/hostile-tokens.js';
-import { routed } from './security-support.js';
 
 const run = promisify(execFile);
 const tag = randomBytes(4).toString('hex');

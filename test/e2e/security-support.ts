@@ -1,12 +1,10 @@
 // Shared by the security e2e files (test/e2e/security*.test.ts) and the bus integration test
-// (test/integration/state-manager-bus.test.ts): Redis snapshots, waiting for routes, servers
-// with settings of their own, raw HTTP/TCP probes.
+// (test/integration/state-manager-bus.test.ts): Redis snapshots and raw HTTP/TCP probes.
+// (Waiting for a route: `routed` in test/helpers/env.ts; a server with settings of its own:
+// `Cluster#startServer(id, port, env)`.)
 import { connect } from 'node:net';
 import type { Redis } from 'ioredis';
-import type { Cluster } from '../helpers/cluster.js';
-import { freePort, startRole, waitForHttp, type RoleProcess } from '../helpers/processes.js';
-
-import { eventually, sleep } from '../helpers/eventually.js';
+import { sleep } from '../helpers/eventually.js';
 
 export { sleep };
 
@@ -56,36 +54,6 @@ export async function settledSnapshot(redis: Redis, namespace: string): Promise<
     last = next;
   }
   throw new Error('Redis did not settle');
-}
-
-/** Waits until the state manager has routed `clientId` to `serverId` (or removed it: undefined). */
-export async function routed(
-  redis: Redis,
-  namespace: string,
-  clientId: string,
-  serverId: string | undefined,
-): Promise<void> {
-  await eventually(
-    async () =>
-      ((await redis.hget(`${namespace}:client:${clientId}:route`, 'serverId')) ?? undefined) ===
-      serverId,
-    `${clientId} routed to ${serverId ?? 'nowhere'}`,
-    10_000,
-  );
-}
-
-/** Starts one more socket server in the cluster's namespace with settings of its own. */
-export async function startServerWith(
-  cluster: Cluster,
-  id: string,
-  env: Record<string, string>,
-): Promise<{ process: RoleProcess; port: number }> {
-  const port = await freePort();
-  const proc = startRole(id, ['server', '--id', id, '--port', String(port)], cluster.env(env));
-  await waitForHttp(`http://127.0.0.1:${port}/readyz`);
-  const entry = { process: proc, port };
-  cluster.servers.set(id, entry);
-  return entry;
 }
 
 /** Sends raw bytes over TCP and returns whatever comes back until the peer closes. */

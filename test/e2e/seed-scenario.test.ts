@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../helpers/cluster.js';
-import { rawRedis } from '../helpers/env.js';
+import { rawRedis, routed as routedIn } from '../helpers/env.js';
 import { TestClient, type Frame } from '../helpers/ws-client.js';
 
 const isChange = (id: string) => (f: Frame) => f.type === 'status_change' && f.id === id;
@@ -43,14 +43,8 @@ for (const stateManagers of [1, 2]) {
     });
 
     /** Waits until the state manager has registered the client's route. */
-    async function routed(clientId: string, serverId: string) {
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        if ((await redis.hget(key(`client:${clientId}:route`), 'serverId')) === serverId) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error(`${clientId} not routed to ${serverId}`);
-    }
+    const routed = (clientId: string, serverId: string) =>
+      routedIn(redis, cluster.namespace, clientId, serverId);
 
     describe('exam-wide status change', () => {
       it('reaches E001 on serverA and E002 on serverB, acks S001, and stores the seed keys', async () => {

@@ -3,11 +3,11 @@ import { randomNamespace } from './env.js';
 import {
   TEST_SECRET,
   cleanNamespace,
+  declareTopology,
   freePort,
   roleEnv,
-  runCommand,
   startRole,
-  waitForHttp,
+  startServer,
   type RoleProcess,
 } from './processes.js';
 
@@ -25,9 +25,7 @@ export class Cluster {
     options: { servers?: string[]; stateManagers?: number; env?: Record<string, string> } = {},
   ): Promise<Cluster> {
     const cluster = new Cluster(randomNamespace(), options.env ?? {});
-    const declared = await runCommand(['topology', 'declare'], cluster.env());
-    if (declared.code !== 0)
-      throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+    await declareTopology(cluster.env());
     for (let i = 0; i < (options.stateManagers ?? 1); i++) await cluster.startStateManager();
     for (const id of options.servers ?? ['serverA', 'serverB']) await cluster.startServer(id);
     return cluster;
@@ -50,10 +48,7 @@ export class Cluster {
     port?: number,
     extra: Record<string, string> = {},
   ): Promise<{ process: RoleProcess; port: number }> {
-    const p = port ?? (await freePort());
-    const proc = startRole(id, ['server', '--id', id, '--port', String(p)], this.env(extra));
-    await waitForHttp(`http://127.0.0.1:${p}/readyz`);
-    const entry = { process: proc, port: p };
+    const entry = await startServer(id, port ?? (await freePort()), this.env(extra));
     this.servers.set(id, entry);
     return entry;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import { Redis } from 'ioredis';
+import { eventually } from './eventually.js';
 
 /** The services under test; the same defaults as the product. */
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -67,4 +68,21 @@ export async function cleanBroker(entities: {
   } finally {
     await conn.close();
   }
+}
+
+/** Waits until the state manager has routed `clientId` to `serverId` (or removed it: undefined). */
+export async function routed(
+  redis: Redis,
+  namespace: string,
+  clientId: string,
+  serverId: string | undefined,
+  timeoutMs = 10_000,
+): Promise<void> {
+  await eventually(
+    async () =>
+      ((await redis.hget(`${namespace}:client:${clientId}:route`, 'serverId')) ?? undefined) ===
+      serverId,
+    `${clientId} routed to ${serverId ?? 'nowhere'}`,
+    timeoutMs,
+  );
 }

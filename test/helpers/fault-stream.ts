@@ -1,4 +1,8 @@
-import type { TestClient, Frame } from './ws-client.js';
+import type { Redis } from 'ioredis';
+import type { Cluster } from './cluster.js';
+import { routed } from './env.js';
+import { sleep } from './eventually.js';
+import { TestClient, type Frame } from './ws-client.js';
 
 const STATUSES = ['STARTED', 'PAUSED', 'RESUMED'] as const;
 
@@ -132,4 +136,47 @@ export function report(fault: string, stream: StreamResult, v: Verdict): void {
     `      [${fault}] sent ${stream.ids.length}, acked ${stream.acked.size}, delivered once ${v.deliveredOnce}, ` +
       `lost ${v.lost.length}, duplicated ${v.duplicated.length}, out of order ${v.outOfOrder}, retries ${stream.retries}`,
   );
+}
+
+/**
+ * The two ends of a fault stream: examinee E001 on serverA and supervisor S001 on serverB,
+ * pushed to `clients` for closing, returned once E001 is routed to serverA.
+ */
+export async function streamParticipants(
+  cluster: Cluster,
+  redis: Redis,
+  clients: TestClient[],
+): Promise<{ examinee: TestClient; supervisor: TestClient }> {
+  const examinee = await TestClient.login(
+    cluster.port('serverA'),
+    await cluster.token('E001', 'examinee'),
+  );
+  const supervisor = await TestClient.login(
+    cluster.port('serverB'),
+    await cluster.token('S001', 'supervisor'),
+  );
+  clients.push(examinee, supervisor);
+  await routed(redis, cluster.namespace, 'E001', 'serverA');
+  return { examinee, supervisor };
+}
+
+/**
+ * Waits up to 30 s for every acked change of `stream` to reach `frames` (read again while
+ * waiting, so late deliveries count) and 300 ms more for duplicates, then classifies what
+ * arrived and prints the counts under `fault`.
+ */
+export async function settledVerdict(
+  fault: string,
+  frames: () => Frame[],
+  stream: StreamResult,
+): Promise<Verdict> {
+  const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
+  const deadline = Date.now() + 30_000;
+  while (frames().filter(mine).length < stream.acked.size && Date.now() < deadline) {
+    await sleep(50);
+  }
+  await sleep(300); // anything duplicated would arrive now
+  const verdict = classify(frames(), stream);
+  report(fault, stream, verdict);
+  return verdict;
 }

@@ -122,6 +122,32 @@ export function startRole(name: string, args: string[], env: NodeJS.ProcessEnv):
   return new RoleProcess(child, name);
 }
 
+/** Runs `exam-relay topology declare`; throws with its output if it fails. */
+export async function declareTopology(env: NodeJS.ProcessEnv): Promise<void> {
+  const declared = await runCommand(['topology', 'declare'], env);
+  if (declared.code !== 0)
+    throw new Error(`topology declare failed: ${declared.stderr}${declared.stdout}`);
+}
+
+/**
+ * Starts socket server `id` on `port` and waits until its /readyz answers 200; a server that
+ * never gets ready is stopped before the error is thrown.
+ */
+export async function startServer(
+  id: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+): Promise<{ process: RoleProcess; port: number }> {
+  const proc = startRole(id, ['server', '--id', id, '--port', String(port)], env);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/readyz`);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { process: proc, port };
+}
+
 /** A TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -89,3 +89,20 @@ export class TcpProxy {
     upstream.on('error', end).on('close', end);
   }
 }
+
+/**
+ * A started proxy in front of the service at `serviceUrl` (`defaultPort` when the URL names
+ * none), and that URL rewritten to go through it.
+ */
+export async function proxyOf(
+  serviceUrl: string,
+  defaultPort: number,
+): Promise<{ proxy: TcpProxy; url: URL }> {
+  const upstream = new URL(serviceUrl);
+  const proxy = new TcpProxy(upstream.hostname, Number(upstream.port || defaultPort));
+  await proxy.start();
+  const url = new URL(serviceUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return { proxy, url };
+}

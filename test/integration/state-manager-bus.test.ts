@@ -12,7 +12,7 @@ import { StatusQueueMessage, parseJson } from '../../src/protocol/index.js';
 import { BusSigner, SIGNATURE_HEADER } from '../../src/shared/bus-signature.js';
 import { createNames } from '../../src/topology/names.js';
 import { Cluster } from '../helpers/cluster.js';
-import { AMQP_URL, rawRedis } from '../helpers/env.js';
+import { AMQP_URL, rawRedis, routed } from '../helpers/env.js';
 import { TEST_SECRET } from '../helpers/processes.js';
 import { TestClient } from '../helpers/ws-client.js';
 import {
@@ -21,7 +21,7 @@ import {
   validStatusQueueMessage,
   withUnknownKey,
 } from '../unit/protocol/arbitraries.js';
-import { routed, settledSnapshot, snapshot } from '../e2e/security-support.js';
+import { settledSnapshot, snapshot } from '../e2e/security-support.js';
 import { eventually } from '../helpers/eventually.js';
 
 interface Hostile {

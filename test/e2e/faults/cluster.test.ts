@@ -18,11 +18,11 @@ import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { dlqDepth, rawRedis } from '../../helpers/env.js';
 import { ROOT } from '../../helpers/processes.js';
-import { TestClient, type Frame } from '../../helpers/ws-client.js';
+import type { TestClient, Frame } from '../../helpers/ws-client.js';
 import {
-  classify,
-  report,
+  settledVerdict,
   streamChanges,
+  streamParticipants,
   type Strike,
   type StreamResult,
 } from '../../helpers/fault-stream.js';
@@ -168,21 +168,7 @@ describe('faults on a 3-node RabbitMQ cluster', function () {
     return cluster;
   }
 
-  async function participants() {
-    const c = started();
-    const examinee = await TestClient.login(c.port('serverA'), await c.token('E001', 'examinee'));
-    const supervisor = await TestClient.login(
-      c.port('serverB'),
-      await c.token('S001', 'supervisor'),
-    );
-    clients.push(examinee, supervisor);
-    const routeKey = `${c.namespace}:client:E001:route`;
-    for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== 'serverA'; i++) {
-      if (i > 500) throw new Error('E001 never routed to serverA');
-      await sleep(20);
-    }
-    return { examinee, supervisor };
-  }
+  const participants = () => streamParticipants(started(), redis, clients);
 
   /** The DLQ's depth, read on a node that is up. */
   function liveDlqDepth(): Promise<number> {
@@ -192,14 +178,7 @@ describe('faults on a 3-node RabbitMQ cluster', function () {
 
   /** Every acked id reached the examinee once, in seq order; Redis agrees; the DLQ is empty. */
   async function expectNothingLost(fault: string, frames: Frame[], stream: StreamResult) {
-    const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
-    for (let waited = 0; frames.filter(mine).length < stream.acked.size && waited < 30_000;) {
-      await sleep(50);
-      waited += 50;
-    }
-    await sleep(300); // anything duplicated would arrive now
-    const verdict = classify(frames, stream);
-    report(fault, stream, verdict);
+    const verdict = await settledVerdict(fault, () => frames, stream);
     expect(stream.acked.size).to.equal(COUNT);
     expect(verdict.lost, 'lost').to.deep.equal([]);
     expect(verdict.duplicated, 'duplicated').to.deep.equal([]);

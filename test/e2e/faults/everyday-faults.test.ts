@@ -14,9 +14,15 @@ import { ExamRelayClient } from '../../../src/client/index.js';
 import { Cluster } from '../../helpers/cluster.js';
 import { AMQP_URL, dlqDepth, rawRedis } from '../../helpers/env.js';
 import { waitForHttp, type RoleProcess } from '../../helpers/processes.js';
-import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { proxyOf, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
-import { classify, report, streamChanges, type StreamResult } from '../../helpers/fault-stream.js';
+import {
+  classify,
+  report,
+  settledVerdict,
+  streamChanges,
+  type StreamResult,
+} from '../../helpers/fault-stream.js';
 import { eventually, sleep } from '../../helpers/eventually.js';
 
 /** The supervisor streams far faster than a person; lift the per-connection rate limit. */
@@ -31,12 +37,7 @@ const MANAGEMENT = new URL(
 
 /** A proxy in front of the machine's RabbitMQ, and an AMQP URL through it with 1 s heartbeats. */
 async function amqpProxy(): Promise<{ proxy: TcpProxy; url: string }> {
-  const upstream = new URL(AMQP_URL);
-  const proxy = new TcpProxy(upstream.hostname, Number(upstream.port || 5672));
-  await proxy.start();
-  const url = new URL(AMQP_URL);
-  url.hostname = '127.0.0.1';
-  url.port = String(proxy.port);
+  const { proxy, url } = await proxyOf(AMQP_URL, 5672);
   // A stalled link is noticed by missed heartbeats, ~2 intervals, on both ends.
   url.searchParams.set('heartbeat', '1');
   return { proxy, url: url.toString() };
@@ -113,6 +114,9 @@ describe('faults in everyday situations', function () {
   /** serverId -> connId of every server Redis says the client holds sockets on. */
   const connectionsOf = (clientId: string) => redis.hgetall(key(`client:${clientId}:connections`));
   const serversOf = async (clientId: string) => Object.keys(await connectionsOf(clientId)).sort();
+  /** Waits until Redis lists the client's sockets on `serverId` and no other server. */
+  const onlyOn = (clientId: string, serverId: string, what = `${clientId} on ${serverId}`) =>
+    eventually(async () => (await serversOf(clientId)).join() === serverId, what, 20_000);
   const serverStatus = (serverId: string) =>
     redis.hget(key(`server:${serverId}:connections`), 'status');
   /** The connId a server logged for the client's (newest) connection. */
@@ -124,10 +128,6 @@ describe('faults in everyday situations', function () {
     return String(line?.connId);
   }
 
-  /**
-   * Every acked id reached `name` exactly once, in seq order; prints the counts. `frames` is
-   * read again while waiting, so late deliveries are counted.
-   */
   /** Each of `clients` (named for the report) got every acked change once, in order. */
   async function expectEachGetsEveryChangeOnce(
     what: string,
@@ -138,15 +138,12 @@ describe('faults in everyday situations', function () {
       await expectEveryChangeOnce(`${what}: ${who}`, () => client.frames, stream);
     }
   }
+  /**
+   * Every acked id reached `name` exactly once, in seq order; prints the counts. `frames` is
+   * read again while waiting, so late deliveries are counted.
+   */
   async function expectEveryChangeOnce(name: string, frames: () => Frame[], stream: StreamResult) {
-    const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
-    const deadline = Date.now() + 30_000;
-    while (frames().filter(mine).length < stream.acked.size && Date.now() < deadline) {
-      await sleep(50);
-    }
-    await sleep(300); // anything duplicated would arrive now
-    const verdict = classify(frames(), stream);
-    report(name, stream, verdict);
+    const verdict = await settledVerdict(name, frames, stream);
     expect(stream.acked.size, `${name}: acked`).to.equal(stream.ids.length);
     expect(verdict.lost, `${name}: lost`).to.deep.equal([]);
     expect(verdict.duplicated, `${name}: duplicated`).to.deep.equal([]);
@@ -160,17 +157,22 @@ describe('faults in everyday situations', function () {
   }
 
   describe("a socket server's broker link stalls", () => {
-    it('longer than BROKER_LOST_CLOSE_MS: its clients get reconnect and 1012, move, lose nothing, and it serves again when the link is back', async () => {
+    /** serverB, and serverA whose broker link runs through a proxy the test can stall. */
+    async function withServerABehindProxy(brokerLostCloseMs: string) {
       const { proxy, url } = await amqpProxy();
       proxies.push(proxy);
       cluster = await Cluster.start({ servers: ['serverB'], env: ENV });
       const serverA = await cluster.startServer('serverA', undefined, {
         AMQP_URL: url,
-        BROKER_LOST_CLOSE_MS: '1500',
+        BROKER_LOST_CLOSE_MS: brokerLostCloseMs,
       });
+      return { proxy, serverA, cluster };
+    }
+
+    it('longer than BROKER_LOST_CLOSE_MS: its clients get reconnect and 1012, move, lose nothing, and it serves again when the link is back', async () => {
+      const { proxy, serverA, cluster: c } = await withServerABehindProxy('1500');
       const supervisor = await login('serverB', 'S001', 'supervisor');
       const raw = await login('serverA', 'E003', 'examinee');
-      const c = cluster;
       const examinee = new ExamRelayClient({
         urls: [`ws://127.0.0.1:${c.port('serverA')}/ws`, `ws://127.0.0.1:${c.port('serverB')}/ws`],
         token: () => c.token('E001', 'examinee'),
@@ -185,16 +187,8 @@ describe('faults in everyday situations', function () {
       const disconnects: string[] = [];
       examinee.on('disconnected', (d) => disconnects.push(d.reason));
       await examinee.connect();
-      await eventually(
-        async () => (await serversOf('E001')).join() === 'serverA',
-        'E001 on serverA',
-        20_000,
-      );
-      await eventually(
-        async () => (await serversOf('E003')).join() === 'serverA',
-        'E003 on serverA',
-        20_000,
-      );
+      await onlyOn('E001', 'serverA');
+      await onlyOn('E003', 'serverA');
       await supervisor.next(isPresence('E001', true));
 
       const stream = (prefix: string) =>
@@ -222,14 +216,12 @@ describe('faults in everyday situations', function () {
       const after = await stream('after');
 
       const all = joined([before, during, moved, after]);
-      await expectEveryChangeOnce(
-        'link stalled > BROKER_LOST_CLOSE_MS: examinee',
-        () => received,
-        all,
-      );
-      await expectEveryChangeOnce(
-        'link stalled > BROKER_LOST_CLOSE_MS: supervisor',
-        () => supervisor.frames,
+      await expectEachGetsEveryChangeOnce(
+        'link stalled > BROKER_LOST_CLOSE_MS',
+        [
+          ['examinee', { frames: received }],
+          ['supervisor', supervisor],
+        ],
         all,
       );
       expect(welcomes).to.deep.equal(['serverA', 'serverB']);
@@ -254,11 +246,7 @@ describe('faults in everyday situations', function () {
 
       // Redis: E001 only where it is; the shed raw client, which did not come back, is gone and
       // its supervisor told so; E001 never went offline.
-      await eventually(
-        async () => (await serversOf('E001')).join() === 'serverB',
-        'serverA reconciled',
-        20_000,
-      );
+      await onlyOn('E001', 'serverB', 'serverA reconciled');
       expect(await redis.hget(key('client:E001:route'), 'serverId')).to.equal('serverB');
       expect(await serverStatus('serverA')).to.equal('ACTIVE');
       await supervisor.next(isPresence('E003', false), 20_000);
@@ -269,21 +257,11 @@ describe('faults in everyday situations', function () {
     });
 
     it('shorter than BROKER_LOST_CLOSE_MS: nobody is closed and nothing is lost', async () => {
-      const { proxy, url } = await amqpProxy();
-      proxies.push(proxy);
-      cluster = await Cluster.start({ servers: ['serverB'], env: ENV });
-      const serverA = await cluster.startServer('serverA', undefined, {
-        AMQP_URL: url,
-        BROKER_LOST_CLOSE_MS: '8000',
-      });
+      const { proxy, serverA } = await withServerABehindProxy('8000');
       const supervisor = await login('serverB', 'S001', 'supervisor');
       const examinee = await login('serverA', 'E001', 'examinee');
       const watcher = await login('serverA', 'S002', 'supervisor');
-      await eventually(
-        async () => (await serversOf('E001')).join() === 'serverA',
-        'E001 on serverA',
-        20_000,
-      );
+      await onlyOn('E001', 'serverA');
       const stream = (prefix: string) =>
         streamChanges(supervisor, { count: 150, targetExamineeId: 'E001', prefix });
 
@@ -436,11 +414,7 @@ describe('faults in everyday situations', function () {
           targetExamineeId: 'E001',
           prefix: 'after',
         });
-        await eventually(
-          async () => (await serversOf('E003')).join() === 'serverA',
-          'E003 registered',
-          20_000,
-        );
+        await onlyOn('E003', 'serverA', 'E003 registered');
         await supervisor.next(isPresence('E003', true));
         await sleep(3000); // a few heartbeats and sweeps after the outage
         watching = false;
@@ -510,11 +484,7 @@ describe('faults in everyday situations', function () {
       const serverA = serverProcess('serverA');
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
-      await eventually(
-        async () => (await serversOf('E001')).join() === 'serverA',
-        'E001 on serverA',
-        20_000,
-      );
+      await onlyOn('E001', 'serverA');
       const queue = `${started().namespace}.serverA_queue`;
       const path = `/api/queues/%2F/${encodeURIComponent(queue)}`;
       // As `rabbitmqctl delete_queue` in the issue: the management API (3.10) refuses to delete
@@ -577,16 +547,8 @@ describe('faults in everyday situations', function () {
       cluster = await Cluster.start({ stateManagers: 2, env: ENV });
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
-      await eventually(
-        async () => (await serversOf('E001')).join() === 'serverA',
-        'E001 on serverA',
-        20_000,
-      );
-      await eventually(
-        async () => (await serversOf('S001')).join() === 'serverB',
-        'S001 on serverB',
-        20_000,
-      );
+      await onlyOn('E001', 'serverA');
+      await onlyOn('S001', 'serverB');
       const ids = Array.from({ length: CHANGES }, (_, i) => `order-${i}`);
       ids.forEach((id, i) =>
         supervisor.send({

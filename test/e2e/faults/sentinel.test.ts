@@ -8,8 +8,13 @@ import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { roleEnv, startRole } from '../../helpers/processes.js';
 import { dlqDepth, randomNamespace } from '../../helpers/env.js';
-import { TestClient, type Frame } from '../../helpers/ws-client.js';
-import { classify, report, streamChanges, type Strike } from '../../helpers/fault-stream.js';
+import type { TestClient } from '../../helpers/ws-client.js';
+import {
+  settledVerdict,
+  streamChanges,
+  streamParticipants,
+  type Strike,
+} from '../../helpers/fault-stream.js';
 import {
   SENTINEL_ENV,
   cleanSentinelRedis,
@@ -55,20 +60,7 @@ describe('Redis failover through Sentinel', function () {
   };
   const key = (k: string) => `${started().namespace}:${k}`;
 
-  async function participants() {
-    const c = started();
-    const examinee = await TestClient.login(c.port('serverA'), await c.token('E001', 'examinee'));
-    const supervisor = await TestClient.login(
-      c.port('serverB'),
-      await c.token('S001', 'supervisor'),
-    );
-    clients.push(examinee, supervisor);
-    for (let i = 0; (await redis.hget(key('client:E001:route'), 'serverId')) !== 'serverA'; i++) {
-      if (i > 500) throw new Error('E001 never routed to serverA');
-      await sleep(20);
-    }
-    return { examinee, supervisor };
-  }
+  const participants = () => streamParticipants(started(), redis, clients);
 
   /** Log lines of every process of the cluster saying it reconnected to Redis at `port`. */
   function reconnectedTo(port: number): string[] {
@@ -111,14 +103,11 @@ describe('Redis failover through Sentinel', function () {
     const after = await primaryPort();
     expect(after, 'the primary moved').to.not.equal(before);
 
-    const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
-    for (let waited = 0; examinee.frames.filter(mine).length < COUNT && waited < 30_000;) {
-      await sleep(50);
-      waited += 50;
-    }
-    await sleep(300); // anything duplicated would arrive now
-    const verdict = classify(examinee.frames, stream);
-    report('sentinel failover, WAIT 1', stream, verdict);
+    const verdict = await settledVerdict(
+      'sentinel failover, WAIT 1',
+      () => examinee.frames,
+      stream,
+    );
     const waits = started().stateManagers.flatMap((p) =>
       p.lines.filter((l) => l.msg === 'batch not yet on enough Redis replicas; applying it again'),
     );

@@ -6,15 +6,15 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { freePort } from '../../helpers/processes.js';
-import { REDIS_URL, rawRedis } from '../../helpers/env.js';
-import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { REDIS_URL, rawRedis, routed } from '../../helpers/env.js';
+import { proxyOf } from '../../helpers/tcp-proxy.js';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
 import { TestClient, type Frame } from '../../helpers/ws-client.js';
 import {
-  classify,
-  report,
+  settledVerdict,
   streamChanges,
+  streamParticipants,
   type Strike,
   type StreamResult,
 } from '../../helpers/fault-stream.js';
@@ -39,42 +39,11 @@ describe('faults during a stream of 1,000 status changes', function () {
     await cluster.stop();
   });
 
-  /** Waits until the state manager has routed the client to the server. */
-  async function routedTo(clientId: string, serverId: string) {
-    const routeKey = `${cluster.namespace}:client:${clientId}:route`;
-    for (let i = 0; (await redis.hget(routeKey, 'serverId')) !== serverId; i++) {
-      if (i > 500) throw new Error(`${clientId} never routed to ${serverId}`);
-      await sleep(20);
-    }
-  }
-
-  async function participants() {
-    const examinee = await TestClient.login(
-      cluster.port('serverA'),
-      await cluster.token('E001', 'examinee'),
-    );
-    const supervisor = await TestClient.login(
-      cluster.port('serverB'),
-      await cluster.token('S001', 'supervisor'),
-    );
-    clients.push(examinee, supervisor);
-    await routedTo('E001', 'serverA');
-    return { examinee, supervisor };
-  }
+  const participants = () => streamParticipants(cluster, redis, clients);
 
   /** Every acked id reached the examinee exactly once, in seq order, and Redis agrees. */
   async function expectNothingLost(fault: string, frames: () => Frame[], stream: StreamResult) {
-    const mine = (f: Frame) => f.type === 'status_change' && stream.statusOf.has(String(f.id));
-    for (
-      let waited = 0;
-      frames().filter(mine).length < stream.acked.size && waited < 30_000;
-      waited += 50
-    ) {
-      await sleep(50);
-    }
-    await sleep(300); // anything duplicated would arrive now
-    const verdict = classify(frames(), stream);
-    report(fault, stream, verdict);
+    const verdict = await settledVerdict(fault, frames, stream);
     expect(stream.acked.size).to.equal(COUNT);
     expect(verdict.lost, 'lost').to.deep.equal([]);
     expect(verdict.duplicated, 'duplicated').to.deep.equal([]);
@@ -151,7 +120,7 @@ describe('faults during a stream of 1,000 status changes', function () {
     examinee.on('welcome', (w) => welcomes.push(w.serverId));
     await examinee.connect();
     try {
-      await routedTo('E001', 'serverA');
+      await routed(redis, cluster.namespace, 'E001', 'serverA');
       const kill: Strike = {
         name: 'kill',
         atAcked: 300,
@@ -196,9 +165,7 @@ describe('faults during a stream of 1,000 status changes', function () {
   });
 
   it("loses nothing when the state manager's Redis connection is cut, then stalled", async () => {
-    const url = new URL(REDIS_URL);
-    const proxy = new TcpProxy(url.hostname, Number(url.port || 6379));
-    await proxy.start();
+    const { proxy } = await proxyOf(REDIS_URL, 6379);
     try {
       cluster = await Cluster.start({ stateManagers: 0, env: ENV });
       const metricsPort = await freePort();

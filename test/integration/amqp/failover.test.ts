@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { AmqpConnection } from '../../../src/shared/amqp/connection.js';
 import { AMQP_URL } from '../../helpers/env.js';
-import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { proxyOf, type TcpProxy } from '../../helpers/tcp-proxy.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -20,27 +20,23 @@ describe('shared/amqp/connection failover', () => {
 
   /** A URL of the broker through a new proxy. */
   async function node(): Promise<{ proxy: TcpProxy; url: string }> {
-    const upstream = new URL(AMQP_URL);
-    const proxy = new TcpProxy(upstream.hostname, Number(upstream.port || 5672));
-    await proxy.start();
+    const { proxy, url } = await proxyOf(AMQP_URL, 5672);
     proxies.push(proxy);
-    const url = new URL(AMQP_URL);
-    url.hostname = '127.0.0.1';
-    url.port = String(proxy.port);
     return { proxy, url: url.toString() };
+  }
+
+  /** A started connection to the nodes of `urls`, beginning at the first. */
+  async function connected(urls: string[]): Promise<AmqpConnection> {
+    const conn = new AmqpConnection({ urls, firstNode: 0, name: 'failover', logger: silent });
+    connections.push(conn);
+    await conn.start();
+    return conn;
   }
 
   it('moves to the next node when its connection is lost, and emits ready there', async () => {
     const a = await node();
     const b = await node();
-    const conn = new AmqpConnection({
-      urls: [a.url, b.url],
-      firstNode: 0,
-      name: 'failover',
-      logger: silent,
-    });
-    connections.push(conn);
-    await conn.start();
+    const conn = await connected([a.url, b.url]);
     expect(a.proxy.connections).to.equal(1);
     expect(b.proxy.connections).to.equal(0);
     const readyAgain = new Promise<void>((resolve) => conn.once('ready', () => resolve()));
@@ -55,14 +51,7 @@ describe('shared/amqp/connection failover', () => {
     const a = await node();
     const b = await node();
     a.proxy.cut();
-    const conn = new AmqpConnection({
-      urls: [a.url, b.url],
-      firstNode: 0,
-      name: 'failover',
-      logger: silent,
-    });
-    connections.push(conn);
-    await conn.start();
+    await connected([a.url, b.url]);
     expect(b.proxy.connections).to.equal(1);
   });
 

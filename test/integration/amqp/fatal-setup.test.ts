@@ -4,7 +4,7 @@
 // forever; a setup refused with 404 (topology not declared yet) keeps retrying. Declares one
 // queue of a random namespace and deletes it.
 import { expect } from 'chai';
-import amqp from 'amqplib';
+import amqp, { type ConfirmChannel } from 'amqplib';
 import { pino } from 'pino';
 import { ManagedChannel } from '../../../src/shared/amqp/channel.js';
 import { AmqpConnection, AmqpFatalError } from '../../../src/shared/amqp/connection.js';
@@ -30,7 +30,11 @@ describe('shared/amqp fatal setup errors', () => {
     await cleanBroker({ queues: [queue] });
   });
 
-  it('reports PRECONDITION_FAILED in a setup as fatal: ready() rejects and the connection emits fatal', async () => {
+  /**
+   * A started ManagedChannel on the test's connection running `setup` (given the attempt, from
+   * 1) on each channel, with the fatal errors its connection emits and the number of setups.
+   */
+  function consumer(setup: (ch: ConfirmChannel, attempt: number) => Promise<void>) {
     let setups = 0;
     const fatal: AmqpFatalError[] = [];
     connection.onFatal((err) => fatal.push(err));
@@ -38,12 +42,16 @@ describe('shared/amqp fatal setup errors', () => {
       connection,
       name: 'consumer',
       logger: silent,
-      setup: async (ch) => {
-        setups += 1;
-        await ch.assertQueue(queue, { durable: false });
-      },
+      setup: (ch) => setup(ch, ++setups),
     });
     channel.start();
+    return { channel, fatal, setups: () => setups };
+  }
+
+  it('reports PRECONDITION_FAILED in a setup as fatal: ready() rejects and the connection emits fatal', async () => {
+    const { channel, fatal, setups } = consumer(async (ch) => {
+      await ch.assertQueue(queue, { durable: false });
+    });
     const err = await channel.ready().then(
       () => undefined,
       (e: unknown) => e,
@@ -52,26 +60,16 @@ describe('shared/amqp fatal setup errors', () => {
     expect((err as Error).message).to.match(/consumer.*PRECONDITION_FAILED.*durable/);
     expect(replyCodeOf((err as Error).cause)).to.equal(406);
     expect(fatal).to.deep.equal([err]);
-    expect(setups).to.equal(1);
+    expect(setups()).to.equal(1);
     await channel.close();
   });
 
   it('keeps retrying a setup refused with 404 NOT_FOUND', async () => {
-    let setups = 0;
-    const fatal: AmqpFatalError[] = [];
-    connection.onFatal((err) => fatal.push(err));
-    const channel = new ManagedChannel({
-      connection,
-      name: 'consumer',
-      logger: silent,
-      setup: async (ch) => {
-        setups += 1;
-        await ch.checkQueue(setups < 3 ? `${queue}.missing` : queue);
-      },
+    const { channel, fatal, setups } = consumer(async (ch, attempt) => {
+      await ch.checkQueue(attempt < 3 ? `${queue}.missing` : queue);
     });
-    channel.start();
     await channel.ready();
-    expect(setups).to.equal(3);
+    expect(setups()).to.equal(3);
     expect(fatal).to.deep.equal([]);
     await channel.close();
   });

@@ -56,17 +56,39 @@ function host(channels: FullChannel[]): ChannelHost & { fatal: AmqpFatalError[] 
   };
 }
 
+/** A started, ready ManagedChannel whose one channel is `channel`. */
+async function publisherOn(channel: FullChannel): Promise<ManagedChannel> {
+  const managed = new ManagedChannel({ connection: host([channel]), name: 'p', logger: silent });
+  managed.start();
+  await managed.ready();
+  return managed;
+}
+
+/**
+ * A ManagedChannel on `conn` (not started) running `setup` (given the attempt, from 1) on
+ * each channel, and the number of setups run so far.
+ */
+function consumerOn(
+  conn: ChannelHost,
+  setup: (attempt: number) => Promise<void>,
+  options: { setupTimeoutMs?: number } = {},
+) {
+  let setups = 0;
+  const managed = new ManagedChannel({
+    connection: conn,
+    name: 'consumer',
+    logger: silent,
+    ...options,
+    setup: () => setup(++setups),
+  });
+  return { managed, setups: () => setups };
+}
+
 describe('shared/amqp/channel', () => {
   describe('ManagedChannel#publish', () => {
     it('rejects publishes waiting for drain when the channel closes instead of hanging', async () => {
       const channel = new FullChannel();
-      const managed = new ManagedChannel({
-        connection: host([channel]),
-        name: 'p',
-        logger: silent,
-      });
-      managed.start();
-      await managed.ready();
+      const managed = await publisherOn(channel);
       const first = managed.publish('x', 'k', Buffer.from('1'));
       // The first write filled the buffer: these wait for 'drain' before writing.
       const waiting = [
@@ -87,13 +109,7 @@ describe('shared/amqp/channel', () => {
 
     it('writes the waiting publishes once the channel drains', async () => {
       const channel = new FullChannel();
-      const managed = new ManagedChannel({
-        connection: host([channel]),
-        name: 'p',
-        logger: silent,
-      });
-      managed.start();
-      await managed.ready();
+      const managed = await publisherOn(channel);
       void managed.publish('x', 'k', Buffer.from('1')).catch(() => undefined);
       const second = managed.publish('x', 'k', Buffer.from('2'));
       await new Promise((r) => setImmediate(r));
@@ -110,18 +126,11 @@ describe('shared/amqp/channel', () => {
   describe('ManagedChannel setup', () => {
     it('reports a PRECONDITION_FAILED setup as fatal to its connection and fails ready()', async () => {
       const conn = host([new FullChannel(), new FullChannel()]);
-      let setups = 0;
-      const managed = new ManagedChannel({
-        connection: conn,
-        name: 'consumer',
-        logger: silent,
-        setup: () => {
-          setups += 1;
-          const err = new Error(
-            'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg \'durable\'"',
-          );
-          return Promise.reject(Object.assign(err, { code: 406 }));
-        },
+      const { managed, setups } = consumerOn(conn, () => {
+        const err = new Error(
+          'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg \'durable\'"',
+        );
+        return Promise.reject(Object.assign(err, { code: 406 }));
       });
       const ready = managed.ready().then(
         () => undefined,
@@ -132,28 +141,22 @@ describe('shared/amqp/channel', () => {
       expect(err).to.be.instanceOf(AmqpFatalError);
       expect((err as Error).message).to.include('PRECONDITION_FAILED');
       expect(conn.fatal).to.have.length(1);
-      expect(setups).to.equal(1);
+      expect(setups()).to.equal(1);
       await managed.close();
     });
 
     it('abandons a setup the broker leaves unanswered and retries it on a new channel', async () => {
       const stuck = new FullChannel();
       const conn = host([stuck, new FullChannel()]);
-      let setups = 0;
-      const managed = new ManagedChannel({
-        connection: conn,
-        name: 'consumer',
-        logger: silent,
-        setupTimeoutMs: 50,
-        setup: () => {
-          setups += 1;
-          // The first declare is never answered (amqplib RPCs have no timeout of their own).
-          return setups === 1 ? new Promise<void>(() => undefined) : Promise.resolve();
-        },
-      });
+      const { managed, setups } = consumerOn(
+        conn,
+        // The first declare is never answered (amqplib RPCs have no timeout of their own).
+        (attempt) => (attempt === 1 ? new Promise<void>(() => undefined) : Promise.resolve()),
+        { setupTimeoutMs: 50 },
+      );
       managed.start();
       await managed.ready();
-      expect(setups).to.equal(2);
+      expect(setups()).to.equal(2);
       expect(stuck.closed, 'abandoned channel closed').to.equal(true);
       expect(conn.fatal).to.deep.equal([]);
       await managed.close();
@@ -161,21 +164,14 @@ describe('shared/amqp/channel', () => {
 
     it('retries a RESOURCE_LOCKED setup instead', async () => {
       const conn = host([new FullChannel(), new FullChannel()]);
-      let setups = 0;
-      const managed = new ManagedChannel({
-        connection: conn,
-        name: 'consumer',
-        logger: silent,
-        setup: () => {
-          setups += 1;
-          if (setups > 1) return Promise.resolve();
-          const err = new Error('405 (RESOURCE-LOCKED)');
-          return Promise.reject(Object.assign(err, { code: 405 }));
-        },
+      const { managed, setups } = consumerOn(conn, (attempt) => {
+        if (attempt > 1) return Promise.resolve();
+        const err = new Error('405 (RESOURCE-LOCKED)');
+        return Promise.reject(Object.assign(err, { code: 405 }));
       });
       managed.start();
       await managed.ready();
-      expect(setups).to.equal(2);
+      expect(setups()).to.equal(2);
       expect(conn.fatal).to.deep.equal([]);
       await managed.close();
     });
