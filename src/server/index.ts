@@ -148,6 +148,8 @@ export function createSocketServer(
       await Promise.all([publisher.channel.ready(), consumer.channel.ready()]);
       sendHeartbeat();
       heartbeat = setInterval(sendHeartbeat, config.heartbeatIntervalMs);
+      // Back after a broker outage: say we are alive at once, not a heartbeat interval later.
+      publisher.channel.on('ready', sendHeartbeat);
       stoppers.push(pingSilentSockets(wss, PING_INTERVAL_MS));
       stoppers.push(
         watchBroker([publisher.channel, consumer.channel], {

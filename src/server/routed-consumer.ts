@@ -62,9 +62,14 @@ export class RoutedConsumer {
       },
     });
     // Anything routed while our queue was gone (broker restart, RESOURCE_LOCKED retries) is in
-    // history: every local client catches up once the queue is back.
+    // history: every local client catches up once the queue is back. Presence has no history:
+    // the supervisors here get a fresh snapshot instead, so nobody who came or went meanwhile
+    // is missed.
     this.channel.on('ready', () => {
-      for (const session of deps.sessions.all()) void session.delivery?.fill();
+      for (const session of deps.sessions.all()) {
+        void session.delivery?.fill();
+        if (session.identity.role === 'supervisor') void session.sendSnapshot?.();
+      }
     });
   }
 

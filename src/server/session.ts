@@ -27,6 +27,8 @@ const SLOW_READER_BYTES = 4 * 1024 * 1024;
 export class Session {
   readonly connectedAt = new Date().toISOString();
   delivery: OrderedDelivery | undefined;
+  /** Sends the client a fresh `snapshot` of its exam. */
+  sendSnapshot: (() => Promise<void>) | undefined;
   private limited = 0;
   private windowStart = 0;
 

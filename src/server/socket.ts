@@ -151,6 +151,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
         (data) => s.send({ type: 'snapshot', data }),
         (err: unknown) => clientLog.warn({ err }, 'snapshot not read'),
       );
+    s.sendSnapshot = sendSnapshot;
     s.delivery = new OrderedDelivery({
       clientId: identity.clientId,
       cursor,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.js';
-import type { AmqpConnection } from '../shared/amqp/connection.js';
+import { RECONNECT_MAX_DELAY_MS, type AmqpConnection } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
 import { consume, type Delivery } from '../shared/amqp/consumer.js';
 import { backoff, sleep } from '../shared/backoff.js';
@@ -108,7 +108,9 @@ export function createStateManager(
     metrics.routedPublishes.inc({ type }),
   );
   const servers = new ServerRegistry(deps.redis, deps.keys, store);
-  const clock = new Clock();
+  // After a broker outage the servers reconnect up to RECONNECT_MAX_DELAY_MS after us, and
+  // heartbeat as soon as they publish again (a second for that).
+  const clock = new Clock(RECONNECT_MAX_DELAY_MS + 1000);
   const handlerDeps = { store, servers, router, logger: log, metrics, id, clock };
   /** One lane per exam: its messages apply in the order they left the queue. */
   const lanes = new KeyedBatches<Job, Applied | undefined>(applyBatch);

@@ -47,14 +47,11 @@ export function startLiveness(
             }),
           )
           .catch((err: unknown) => deps.logger.debug({ err }, 'tick not published'));
-        const heard = deps.clock.heardAt();
         // Only the consumer of the heartbeat partition, and only while ticks keep arriving.
+        const cutoff = deps.clock.silenceCutoff(config.serverDownAfterMs, 3 * sweepEveryMs + 1000);
         const down =
-          heard !== undefined && deps.clock.current(3 * sweepEveryMs + 1000)
-            ? await deps.servers.markSilentServersDown(
-                new Date(Date.parse(heard) - config.serverDownAfterMs).toISOString(),
-                new Date().toISOString(),
-              )
+          cutoff !== undefined
+            ? await deps.servers.markSilentServersDown(cutoff, new Date().toISOString())
             : [];
         for (const { serverId, offline } of down) {
           deps.logger.warn(

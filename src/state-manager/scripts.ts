@@ -145,7 +145,8 @@ return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, table.concat(sup
  * heartbeat taken then) it does nothing if that connection has since closed or a newer one
  * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
  * epochKey, newEpoch, durable, serverId, connId, clientId, role, examId, at, heardAt, retention,
- * restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }.
+ * restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }: wentOnline is 1
+ * when no other connection of the client is registered.
  */
 const CONNECT = `${EPOCH_INLINE}
 local a = cjson.decode(ARGV[1])
@@ -160,7 +161,13 @@ if a.restoreTakenAt then
     if since > a.restoreTakenAt then return { 'SKIP' } end
   end
 end
-local wentOnline = redis.call('EXISTS', a.connsKey) == 0 and 1 or 0
+-- Online unless another connection holds it; this very connection registered again (a
+-- redelivered connect whose presence was never routed) announces again.
+local wentOnline = 1
+local held = redis.call('HGETALL', a.connsKey)
+for i = 1, #held, 2 do
+  if held[i] ~= a.serverId or held[i + 1] ~= a.connId then wentOnline = 0 end
+end
 redis.call('HSET', a.connsKey, a.serverId, a.connId)
 redis.call('EXPIRE', a.connsKey, a.retention)
 redis.call('HSET', a.routeKey, 'serverId', a.serverId, 'lastConnection', a.at,

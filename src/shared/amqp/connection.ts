@@ -34,6 +34,9 @@ export interface AmqpConnectionOptions {
 
 type Listener = (model: ChannelModel) => void;
 
+/** The longest wait between two connection attempts (backoff with full jitter below it). */
+export const RECONNECT_MAX_DELAY_MS = 5000;
+
 /**
  * One AMQP connection that reconnects forever with backoff and jitter until `close()`, to the
  * nodes of `urls` in turn: it starts at a random one, and when a connect fails or the
@@ -175,7 +178,7 @@ export class AmqpConnection extends EventEmitter<{
           );
           return;
         }
-        const delay = backoff(attempt++, { base: 200, cap: 5000 });
+        const delay = backoff(attempt++, { base: 200, cap: RECONNECT_MAX_DELAY_MS });
         const failed = maskUrl(url);
         this.advance();
         this.log.warn(

@@ -1,15 +1,17 @@
 // Fault tests of the everyday situations (issue 8): a socket server's broker link stalled
-// shorter and longer than BROKER_LOST_CLOSE_MS, the state manager's broker link stalled longer
-// than SERVER_DOWN_AFTER_MS, a server's queue deleted under it, and a state manager SIGKILLed
-// during per-exam ordering. Needs RabbitMQ (its management API on 15672, and rabbitmqctl on
-// PATH to delete one of the test's own queues), Redis and a built dist/. Starts real
-// exam-relay processes in a random namespace and cuts their links through the test TCP proxy;
-// never stops or reconfigures the services. Run by `npm run test:faults`.
-import { execFile } from 'node:child_process';
+// shorter and longer than BROKER_LOST_CLOSE_MS, the state manager's broker link stalled and
+// RabbitMQ stopped, each longer than SERVER_DOWN_AFTER_MS, a server's queue deleted under it,
+// and a state manager SIGKILLed during per-exam ordering. Needs RabbitMQ (its management API
+// on 15672, and rabbitmqctl on PATH to delete one of the test's own queues and to stop and
+// start the broker's app), Redis and a built dist/. Starts real exam-relay processes in a
+// random namespace and cuts their links through the test TCP proxy; never reconfigures the
+// services. Run by `npm run test:faults`.
+import { execFile, execFileSync } from 'node:child_process';
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
+import type { Snapshot } from '../../../src/protocol/index.js';
 import { Cluster } from '../../helpers/cluster.js';
 import { AMQP_URL, dlqDepth, rawRedis } from '../../helpers/env.js';
 import { waitForHttp, type RoleProcess } from '../../helpers/processes.js';
@@ -308,9 +310,9 @@ describe('faults in everyday situations', function () {
 
   /**
    * An outage of the broker that the state manager cannot hear heartbeats through, longer
-   * than SERVER_DOWN_AFTER_MS: its own link stalled (the servers' links stay up). RabbitMQ
-   * itself stopped belongs here too, once a supervisor reliably hears of an examinee who joins
-   * right after the broker is back (in 1 of 4 runs its presence never arrived: under study).
+   * than SERVER_DOWN_AFTER_MS: its own link stalled (the servers' links stay up), or RabbitMQ
+   * itself stopped (every link drops; the servers keep their clients, BROKER_LOST_CLOSE_MS
+   * being longer than the outage).
    */
   interface BrokerOutage {
     name: string;
@@ -318,6 +320,8 @@ describe('faults in everyday situations', function () {
     setup(): Promise<{ env: Record<string, string>; smEnv: Record<string, string> }>;
     begin(): void;
     end(): void;
+    /** Whether the servers still take sockets meanwhile (they refuse them without a broker). */
+    serversReady: boolean;
   }
   let outageProxy: TcpProxy | undefined;
   const outages: BrokerOutage[] = [
@@ -331,6 +335,14 @@ describe('faults in everyday situations', function () {
       },
       begin: () => outageProxy?.stall(),
       end: () => outageProxy?.restore(),
+      serversReady: true,
+    },
+    {
+      name: 'RabbitMQ stops',
+      setup: () => Promise.resolve({ env: { BROKER_LOST_CLOSE_MS: '120000' }, smEnv: {} }),
+      begin: () => execFileSync('rabbitmqctl', ['stop_app'], { stdio: 'ignore' }),
+      end: () => execFileSync('rabbitmqctl', ['start_app'], { stdio: 'ignore' }),
+      serversReady: false,
     },
   ];
 
@@ -385,9 +397,19 @@ describe('faults in everyday situations', function () {
         });
         // Its own link really drops, and stays down well past SERVER_DOWN_AFTER_MS.
         await sm.waitForLog((l) => l.msg === 'amqp connection lost');
-        const late = await login('serverA', 'E003', 'examinee');
+        const joinLate = () => login('serverA', 'E003', 'examinee');
+        const lateDuring = outage.serversReady ? await joinLate() : undefined;
         await sleep(Math.max(0, 9000 - (Date.now() - stalledAt)));
         outage.end();
+        if (!outage.serversReady) {
+          // The late joiner comes once both servers consume again, so its presence is live (a
+          // supervisor whose server's queue were not back yet would learn it from the snapshot
+          // the server sends once it is).
+          for (const id of ['serverA', 'serverB']) {
+            await waitForHttp(`http://127.0.0.1:${cluster.port(id)}/readyz`, 200, 30_000);
+          }
+        }
+        const late = lateDuring ?? (await joinLate());
         const duringStream = await during;
         const after = await streamChanges(supervisor, {
           count: 100,
@@ -464,7 +486,10 @@ describe('faults in everyday situations', function () {
       const serverA = serverProcess('serverA');
       const examinee = await login('serverA', 'E001', 'examinee');
       const supervisor = await login('serverB', 'S001', 'supervisor');
+      // A supervisor on the server whose queue goes: presence routed meanwhile would be lost.
+      const local = await login('serverA', 'S002', 'supervisor');
       await onlyOn('E001', 'serverA');
+      await onlyOn('S002', 'serverA');
       const queue = `${started().namespace}.serverA_queue`;
       const path = `/api/queues/%2F/${encodeURIComponent(queue)}`;
       // As `rabbitmqctl delete_queue` in the issue: the management API (3.10) refuses to delete
@@ -496,6 +521,14 @@ describe('faults in everyday situations', function () {
         },
         'queue consumed again',
         20_000,
+      );
+      // Presence has no history: once its queue is back, a supervisor there gets the exam
+      // afresh (a second snapshot, after the one that followed its welcome).
+      const snapshots = await local.count((f) => f.type === 'snapshot', 2, 20_000);
+      const fresh = snapshots[1]?.data as Snapshot['data'];
+      expect(fresh.examId).to.equal('EXAM1');
+      expect(fresh.examinees.find((e) => e.clientId === 'E001')?.online, 'E001 online').to.equal(
+        true,
       );
       await expectEachGetsEveryChangeOnce(
         'queue deleted',
