@@ -3,7 +3,8 @@ import { Clock } from '../../../src/state-manager/clock.js';
 
 describe('state-manager/Clock', () => {
   const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
-  const now = Date.now();
+  let now = Date.now();
+  beforeEach(() => (now = Date.now()));
   const iso = (offsetMs: number) => new Date(now + offsetMs).toISOString();
 
   it('judges nothing before a tick is heard', () => {
