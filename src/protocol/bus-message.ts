@@ -169,13 +169,32 @@ const ConnectedRouteData = toServer('connected', {
   payload: z.strictObject({ clientId: ClientId, seq: z.number().int().min(0), epoch: Epoch }),
 });
 
-export const ServerRoute = routeOf([
+const SingleServerRouteKinds = [
   StatusChangeRouteData,
   AckRouteData,
   ErrorRouteData,
   PresenceRouteData,
   ConnectedRouteData,
-]);
+] as const;
+
+/** Most messages one `batch` carries. */
+export const MAX_BATCH_MESSAGES = 1000;
+
+/**
+ * What the state manager routed to one server in one turn, in the order it was routed: one
+ * publish, one signature and one parse for all of them.
+ */
+const BatchRouteData = toServer('batch', {
+  messages: z
+    .array(z.discriminatedUnion('messageType', SingleServerRouteKinds))
+    .min(1)
+    .max(MAX_BATCH_MESSAGES),
+});
+
+/** One message for a server's queue, not a batch. */
+export const SingleServerRoute = routeOf(SingleServerRouteKinds);
+
+export const ServerRoute = routeOf([...SingleServerRouteKinds, BatchRouteData]);
 
 /** Everything the state manager may route to a server's queue. */
 export const ServerQueueMessage = z.discriminatedUnion('type', [ServerRoute, SyncState]);
@@ -187,6 +206,7 @@ export type StatusQueueMessage = z.infer<typeof StatusQueueMessage>;
 export type Delivery = z.infer<typeof Delivery>;
 export type AckPayload = z.infer<typeof AckPayload>;
 export type ServerRoute = z.infer<typeof ServerRoute>;
+export type SingleServerRoute = z.infer<typeof SingleServerRoute>;
 export type ServerQueueMessage = z.infer<typeof ServerQueueMessage>;
 /** One `route_message` kind by its `messageType`, e.g. `RouteOf<ServerRoute, 'ack'>`. */
 export type RouteOf<R extends { data: { messageType: string } }, M extends string> = {
@@ -202,7 +222,7 @@ export type StatusChangeRoute = RouteOf<ServerRoute, 'status_change'>;
 type Body<D> = D extends unknown ? Omit<D, 'sourceServer' | 'targetServer'> : never;
 
 /** The one builder of `route_message` envelopes, for every role and every kind. */
-export function routeMessage<D extends StateManagerRoute['data'] | ServerRoute['data']>(
+export function routeMessage<D extends StateManagerRoute['data'] | SingleServerRoute['data']>(
   sourceServer: string,
   targetServer: D['targetServer'],
   body: Body<D>,
@@ -222,9 +242,9 @@ export function toStateManagerMessage(
 export function toServerMessage(
   sourceServer: string,
   targetServer: string,
-  body: Body<ServerRoute['data']>,
-): ServerRoute {
-  return routeMessage<ServerRoute['data']>(sourceServer, targetServer, body);
+  body: Body<SingleServerRoute['data']>,
+): SingleServerRoute {
+  return routeMessage<SingleServerRoute['data']>(sourceServer, targetServer, body);
 }
 
 /** Exam status in the snapshot and welcome; re-exported for bus users. */

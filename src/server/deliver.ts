@@ -25,6 +25,9 @@ export function deliverRouted(message: ServerQueueMessage, deps: Deps): void {
   if (message.type === 'sync_state') return; // the admin shows it; sockets do not need it
   const { data } = message;
   switch (data.messageType) {
+    case 'batch':
+      for (const one of data.messages) deliverRouted({ type: message.type, data: one }, deps);
+      return;
     case 'status_change':
       return statusChange({ type: message.type, data }, deps);
     case 'ack':
@@ -58,10 +61,8 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
   const sentAt = Date.parse(payload.timestamp);
   let delivered = 0;
   const offer = (session: Session, seq: number, text: string) => {
-    if (session.delivery?.offer(seq, text, epoch)) {
-      metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
-      delivered += 1;
-    } else metrics.duplicatesDropped.inc();
+    if (session.delivery?.offer(seq, text, epoch)) delivered += 1;
+    else metrics.duplicatesDropped.inc();
   };
   // Every supervisor (and, for a targeted change, the examinee) sees the same data: encode it
   // once per message, not once per socket.
@@ -75,6 +76,7 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
       data === payload ? `${prefix}${seq}${suffix}` : statusChangeFrameJson(seq, requestId, data);
     for (const session of sessions.of(clientId)) offer(session, seq, text);
   }
+  if (delivered > 0) metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);
   logger.debug(
     { messageId: requestId, supervisorId: payload.supervisorId, delivered },
     'status change delivered',

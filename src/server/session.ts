@@ -62,7 +62,7 @@ export class Session {
     }
     if (this.socket) holdWritesUntilTickEnd(this.socket);
     this.ws.send(text);
-    this.metrics.framesOut.inc({ type });
+    this.metrics.frameSent(type);
   }
 
   send(frame: ServerFrame): void {

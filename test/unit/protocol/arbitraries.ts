@@ -117,7 +117,8 @@ const toServer = route(serverId);
 
 const ids = fc.array(clientId, { maxLength: 4 });
 
-export const validServerQueueMessage = fc.oneof(
+/** One message for a server's queue, not a batch. */
+const singleServerRoute = fc.oneof(
   toServer(
     'status_change',
     fc.record(
@@ -161,8 +162,23 @@ export const validServerQueueMessage = fc.oneof(
     fc.record({ clientId, seq: fc.nat(), epoch: fc.constantFrom('e1', 'k3f9') }),
     {},
   ),
-  syncState,
 );
+
+/** What the state manager routed to one server in one turn. */
+const batch = fc.record({
+  type: fc.constant('route_message'),
+  data: fc.record({
+    sourceServer: serverId,
+    targetServer: serverId,
+    messageType: fc.constant('batch'),
+    messages: fc.array(
+      singleServerRoute.map((m) => m.data),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
+});
+
+export const validServerQueueMessage = fc.oneof(singleServerRoute, batch, syncState);
 
 /** Every key a bus message may have at any level. */
 export const BUS_KEYS = new Set([
@@ -171,6 +187,7 @@ export const BUS_KEYS = new Set([
   'sourceServer',
   'targetServer',
   'messageType',
+  'messages',
   'payload',
   'requestId',
   'deliveries',
