@@ -6,7 +6,7 @@ import type { ChannelModel } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { maskUrl } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
-import { ClosedError, RelayError } from '../errors.js';
+import { ClosedError, relayErrorWith } from '../errors.js';
 import { isFatalConnectionError } from './reply-codes.js';
 
 export type ConnectionStatus =
@@ -16,9 +16,7 @@ export type ConnectionStatus =
  * An AMQP error retrying cannot fix: credentials refused, a vhost not allowed, a topology
  * conflict in a channel's setup. Its `cause` is amqplib's error with the reply `code`.
  */
-export class AmqpFatalError extends RelayError {
-  override readonly code = 'AMQP_FATAL';
-}
+export class AmqpFatalError extends relayErrorWith('AMQP_FATAL') {}
 
 export interface AmqpConnectionOptions {
   /** The nodes of one cluster (`AMQP_URL` as parsed), or one URL for a single node. */
