@@ -15,7 +15,7 @@ import {
 export class Cluster {
   readonly servers = new Map<string, { process: RoleProcess; port: number }>();
   readonly stateManagers: RoleProcess[] = [];
-  private constructor(
+  protected constructor(
     readonly namespace: string,
     readonly extraEnv: Record<string, string>,
   ) {}
