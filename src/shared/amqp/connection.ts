@@ -164,15 +164,7 @@ export class AmqpConnection extends EventEmitter<{
         });
       } catch (err) {
         if (this.abort.signal.aborted) return;
-        if (isFatalConnectionError(err)) {
-          this.fail(
-            new AmqpFatalError(
-              `broker at ${maskUrl(url)} (AMQP_URL) refused the connection: ${messageOf(err)}`,
-              { cause: err },
-            ),
-          );
-          return;
-        }
+        if (this.failIfFatal(err, url, 'refused the connection')) return;
         const delay = backoff(attempt++, { base: 200, cap: 5000 });
         const failed = maskUrl(url);
         this.advance();
@@ -213,20 +205,23 @@ export class AmqpConnection extends EventEmitter<{
       await closed;
       if (this.model === model) this.model = undefined;
       if (this.abort.signal.aborted) return;
-      if (isFatalConnectionError(closeError)) {
-        this.fail(
-          new AmqpFatalError(
-            `broker at ${maskUrl(url)} (AMQP_URL) closed the connection: ${messageOf(closeError)}`,
-            { cause: closeError },
-          ),
-        );
-        return;
-      }
+      if (this.failIfFatal(closeError, url, 'closed the connection')) return;
       this.emit('lost');
       // Its node may be the one that failed: the next attempt goes to the next node.
       this.advance();
       await sleep(backoff(0, { base: 200 }), this.abort.signal);
     }
+  }
+
+  /** Fails for good when the broker's reply code says retrying cannot help (`what` it did). */
+  private failIfFatal(err: unknown, url: string, what: string): boolean {
+    if (!isFatalConnectionError(err)) return false;
+    this.fail(
+      new AmqpFatalError(`broker at ${maskUrl(url)} (AMQP_URL) ${what}: ${messageOf(err)}`, {
+        cause: err,
+      }),
+    );
+    return true;
   }
 
   private url(): string {
