@@ -17,6 +17,7 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { dlqDepth, rawRedis } from '../../helpers/env.js';
+import { sleep } from '../../helpers/eventually.js';
 import { ROOT } from '../../helpers/processes.js';
 import type { TestClient, Frame } from '../../helpers/ws-client.js';
 import {
@@ -28,7 +29,6 @@ import {
 } from '../../helpers/fault-stream.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SCRIPT = `${ROOT}scripts/rabbitmq-cluster.sh`;
 const NODES = [1, 2, 3] as const;
 const amqpPort = (n: number) => 5700 + n;
@@ -170,6 +170,19 @@ describe('faults on a 3-node RabbitMQ cluster', function () {
 
   const participants = () => streamParticipants(started(), redis, clients);
 
+  /** Stops node `n`: it counts as stopped until `startNode(n)`, and afterEach waits for it. */
+  function stopNode(n: number): Promise<string> {
+    stopped.push(n);
+    const stop = clusterScript('stop', String(n));
+    pending.push(stop);
+    return stop;
+  }
+
+  async function startNode(n: number): Promise<void> {
+    await clusterScript('start', String(n));
+    stopped = stopped.filter((x) => x !== n);
+  }
+
   /** The DLQ's depth, read on a node that is up. */
   function liveDlqDepth(): Promise<number> {
     const url = AMQP_URLS.find((_, i) => !stopped.includes(i + 1)) as string;
@@ -215,12 +228,10 @@ describe('faults on a 3-node RabbitMQ cluster', function () {
       name: 'stop leader',
       atAcked: 300,
       run: () => {
-        stopped.push(n);
         restart = (async () => {
-          await clusterScript('stop', String(n));
+          await stopNode(n);
           await sleep(2000);
-          await clusterScript('start', String(n));
-          stopped = stopped.filter((x) => x !== n);
+          await startNode(n);
         })();
         pending.push(restart);
       },
@@ -246,9 +257,7 @@ describe('faults on a 3-node RabbitMQ cluster', function () {
       name: 'stop serverA node',
       atAcked: 300,
       run: () => {
-        stopped.push(n);
-        stop = clusterScript('stop', String(n));
-        pending.push(stop);
+        stop = stopNode(n);
       },
     };
     const stream = await streamStrikes(supervisor, [strike], {
@@ -263,8 +272,7 @@ describe('faults on a 3-node RabbitMQ cluster', function () {
     expect(examinee.closeCode, 'examinee socket closed').to.equal(undefined);
     console.log(`      serverA: ${nodeName(n)} before, ${nodeName(moved)} after`);
     await stop; // `start` of a node whose VM is still stopping would find it running
-    await clusterScript('start', String(n));
-    stopped = stopped.filter((x) => x !== n);
+    await startNode(n);
     await expectQueuesWhole();
   });
 });

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { Cluster } from '../../helpers/cluster.js';
 import { freePort } from '../../helpers/processes.js';
 import { REDIS_URL, rawRedis, routed } from '../../helpers/env.js';
+import { sleep } from '../../helpers/eventually.js';
 import { proxyOf } from '../../helpers/tcp-proxy.js';
 import WebSocket from 'ws';
 import { ExamRelayClient } from '../../../src/client/index.js';
@@ -21,7 +22,6 @@ import {
 const COUNT = 1000;
 /** The supervisor streams far faster than a person; lift the per-connection rate limit. */
 const ENV = { RATE_LIMIT_PER_SECOND: '5000', RATE_LIMIT_BURST: '5000' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('faults during a stream of 1,000 status changes', function () {
   this.timeout(240_000);
