@@ -1,73 +1,53 @@
 import amqp from 'amqplib';
 import type { Redis } from 'ioredis';
 import { createNames } from '../src/topology/names.js';
+import { Cluster } from '../test/helpers/cluster.js';
 import { AMQP_URL, randomNamespace } from '../test/helpers/env.js';
-import {
-  cleanNamespace,
-  declareTopology,
-  freePort,
-  roleEnv,
-  startRole,
-  startServer,
-  type RoleProcess,
-} from '../test/helpers/processes.js';
+import { declareTopology, startRole, type RoleProcess } from '../test/helpers/processes.js';
 import type { BenchConfig } from './config.js';
 import type { RelayTarget } from './relay-target.js';
 import { sleep } from './stats.js';
 
+/** Long-running roles get an inspector on a random local port (bench/inspector.ts uses it). */
+const INSPECT = { NODE_OPTIONS: '--inspect=127.0.0.1:0' };
+
 /**
- * Real `exam-relay` processes in a random namespace, started the way test/helpers/cluster.ts
- * does, but quiet (`LOG_LEVEL=warn`) and with the per-connection rate limit out of the way.
- * cluster.ts waits for the state manager's `info` log line, which `warn` hides, so readiness
- * here is "status_queue has a consumer" instead.
+ * Real `exam-relay` processes in a random namespace: test/helpers/cluster.ts's `Cluster`, but
+ * quiet (`LOG_LEVEL=warn`) and with the per-connection rate limit out of the way. `Cluster`
+ * waits for the state manager's `info` log line, which `warn` hides, so readiness here is
+ * "status_queue has a consumer" instead.
  */
-export class RelayCluster {
-  readonly servers = new Map<string, { process: RoleProcess; port: number }>();
-  stateManager: RoleProcess | undefined;
-  readonly namespace = `bench${randomNamespace()}`;
-
+export class RelayCluster extends Cluster {
   /** `extraEnv` goes to every process (e.g. REDIS_SENTINELS). */
-  constructor(private readonly extraEnv: Record<string, string> = {}) {}
-
-  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return roleEnv({
-      namespace: this.namespace,
-      extra: {
-        LOG_LEVEL: 'warn',
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_BURST: '100000',
-        ...this.extraEnv,
-        ...extra,
-      },
+  constructor(extraEnv: Record<string, string> = {}) {
+    super(`bench${randomNamespace()}`, {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '100000',
+      RATE_LIMIT_BURST: '100000',
+      ...extraEnv,
     });
   }
 
-  /** Long-running roles get an inspector on a random local port (bench/inspector.ts uses it). */
-  private roleEnv(): NodeJS.ProcessEnv {
-    return this.env({ NODE_OPTIONS: '--inspect=127.0.0.1:0' });
-  }
-
+  /** Declares the topology, starts the state manager, then the named servers at once. */
   async start(serverIds: string[]): Promise<void> {
     await declareTopology(this.env());
-    this.stateManager = startRole('state-manager', ['state-manager'], this.roleEnv());
-    await this.waitForConsumer(createNames(this.namespace).statusQueue, this.stateManager);
-    await Promise.all(
-      serverIds.map(async (id) => {
-        this.servers.set(id, await startServer(id, await freePort(), this.roleEnv()));
-      }),
-    );
+    await this.startStateManager();
+    await Promise.all(serverIds.map((id) => this.startServer(id, undefined, INSPECT)));
   }
 
-  port(serverId: string): number {
-    const entry = this.servers.get(serverId);
-    if (!entry) throw new Error(`no server ${serverId}`);
-    return entry.port;
+  /** Ready once it consumes status_queue; `stop()` stops it even if it never gets there. */
+  override async startStateManager(extra: Record<string, string> = {}): Promise<RoleProcess> {
+    const sm = startRole('state-manager', ['state-manager'], this.env({ ...INSPECT, ...extra }));
+    this.stateManagers.push(sm);
+    await this.waitForConsumer(createNames(this.namespace).statusQueue, sm);
+    return sm;
   }
 
   /** The long-running processes by name: serverA, serverB, …, state-manager. */
   processes(): Map<string, RoleProcess> {
     const all = new Map([...this.servers].map(([id, s]) => [id, s.process]));
-    if (this.stateManager) all.set('state-manager', this.stateManager);
+    const [stateManager] = this.stateManagers;
+    if (stateManager) all.set('state-manager', stateManager);
     return all;
   }
 
@@ -108,14 +88,6 @@ export class RelayCluster {
       const q = await ch.checkQueue(createNames(this.namespace).statusQueue);
       return q.messageCount;
     });
-  }
-
-  /** Stops every process, then deletes the namespace's queues, exchanges and keys. */
-  async stop(): Promise<void> {
-    const all = [...this.servers.values()].map((s) => s.process);
-    if (this.stateManager) all.push(this.stateManager);
-    await Promise.allSettled(all.map((p) => p.stop()));
-    await cleanNamespace(this.namespace, this.servers.keys());
   }
 
   private async waitForConsumer(queue: string, proc: RoleProcess, timeoutMs = 20_000) {

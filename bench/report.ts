@@ -172,20 +172,18 @@ export function buildTable(
     'socketio',
     '≤ 1.0× Socket.IO',
   );
-  row(
-    `idle authenticated socket at ${n}/server: RSS KiB`,
-    (s) => kib(s.scale?.memory.rssPerSocket),
-    'ws',
-    '≤ 1.5× bare ws',
-    kib(wsFloor?.rssPerConnection),
-  );
-  row(
-    `idle authenticated socket at ${n}/server: heap KiB`,
-    (s) => kib(s.scale?.memory.heapPerSocket),
-    'ws',
-    '—',
-    kib(wsFloor?.heapPerConnection),
-  );
+  const memory = [
+    { label: 'RSS', kind: 'rss', target: '≤ 1.5× bare ws' },
+    { label: 'heap', kind: 'heap', target: '—' },
+  ] as const;
+  for (const { label, kind, target } of memory)
+    row(
+      `idle authenticated socket at ${n}/server: ${label} KiB`,
+      (s) => kib(s.scale?.memory[`${kind}PerSocket`]),
+      'ws',
+      target,
+      kib(wsFloor?.[`${kind}PerConnection`]),
+    );
   const moved = relay?.scale?.failover.examinees ?? sio?.scale?.failover.examinees ?? '';
   row(
     `failover storm, ${moved} examinees: kill → all have the change, ms`,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { ClientId } from '../protocol/index.js';
-import { BadRequestError } from './errors.js';
+import { BadRequestError, requireValid } from './errors.js';
 import type { Route } from './http.js';
 import type { ClusterSource } from './cluster.js';
 import type { QueueSampler } from './queues.js';
@@ -147,10 +147,7 @@ export function apiRoutes(s: ApiSources): Route[] {
         for (const name of ['exam', 'client'] as const) {
           const value = query.get(name);
           if (!value) continue;
-          if (!ClientId.safeParse(value).success) {
-            throw new BadRequestError(`${name} must be 1-64 of A-Z a-z 0-9 _ . -`);
-          }
-          watch[name] = value;
+          watch[name] = requireValid(ClientId, value, `${name} must be 1-64 of A-Z a-z 0-9 _ . -`);
         }
         const queues = s.queues.latest();
         s.feed.attach(req, res, watch, queues ? [['queues', queues]] : []);

@@ -1,9 +1,8 @@
-import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/redis/keys.js';
 import { connectionField } from '../shared/redis/keys.js';
 import { ClientId } from '../protocol/index.js';
-import { BadRequestError, NotFoundError } from './errors.js';
+import { NotFoundError, requireValid } from './errors.js';
 import { unwrap } from '../shared/redis/pipeline.js';
+import type { RedisSource } from './redis-util.js';
 
 export interface ClientView {
   clientId: string;
@@ -34,13 +33,8 @@ export interface ClientView {
 }
 
 /** Everything Redis knows about one client; NotFoundError when it knows nothing. */
-export async function readClient(
-  deps: { redis: Redis; keys: RedisKeys },
-  clientId: string,
-): Promise<ClientView> {
-  if (!ClientId.safeParse(clientId).success) {
-    throw new BadRequestError('a client id is 1-64 of A-Z a-z 0-9 _ . -');
-  }
+export async function readClient(deps: RedisSource, clientId: string): Promise<ClientView> {
+  requireValid(ClientId, clientId, 'a client id is 1-64 of A-Z a-z 0-9 _ . -');
   const { redis, keys } = deps;
   const [route, seq, status, history] = unwrap(
     await redis

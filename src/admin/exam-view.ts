@@ -1,9 +1,7 @@
-import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/redis/keys.js';
 import { ExamId } from '../protocol/index.js';
-import { BadRequestError, NotFoundError } from './errors.js';
+import { NotFoundError, requireValid } from './errors.js';
 import { unwrap } from '../shared/redis/pipeline.js';
-import { keyTemplate, scanKeys } from './redis-util.js';
+import { keyTemplate, scanKeys, type RedisSource } from './redis-util.js';
 
 export interface ExamineeRow {
   clientId: string;
@@ -37,13 +35,8 @@ export interface ExamView {
 export const MAX_MEMBERS = 5000;
 
 /** An exam's examinees with status and presence, and its supervisors. */
-export async function readExam(
-  deps: { redis: Redis; keys: RedisKeys },
-  examId: string,
-): Promise<ExamView> {
-  if (!ExamId.safeParse(examId).success) {
-    throw new BadRequestError('an exam id is 1-64 of A-Z a-z 0-9 _ . -');
-  }
+export async function readExam(deps: RedisSource, examId: string): Promise<ExamView> {
+  requireValid(ExamId, examId, 'an exam id is 1-64 of A-Z a-z 0-9 _ . -');
   const { redis, keys } = deps;
   const [examineeIds, supervisorIds] = unwrap(
     await redis
@@ -101,10 +94,9 @@ export async function readExam(
 }
 
 /** Ids of exams someone has joined, by SCAN (bounded: see `scanKeys`). */
-export async function listExams(deps: {
-  redis: Redis;
-  keys: RedisKeys;
-}): Promise<{ exams: string[]; complete: boolean }> {
+export async function listExams(
+  deps: RedisSource,
+): Promise<{ exams: string[]; complete: boolean }> {
   const { redis, keys } = deps;
   const patterns = [keys.examExaminees('*'), keys.examSupervisors('*')];
   const ofExaminees = keyTemplate(keys.examExaminees);

@@ -1,4 +1,11 @@
 import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../shared/redis/keys.js';
+
+/** What the admin's Redis readers are given: a connection and the namespace's keys. */
+export interface RedisSource {
+  redis: Redis;
+  keys: RedisKeys;
+}
 
 /** `text` with Redis glob characters escaped, for a literal part of a MATCH pattern. */
 export function escapeGlob(text: string): string {

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
-import type { RedisKeys } from '../shared/redis/keys.js';
 import { ClientId, RequestId, StatusChangeData } from '../protocol/index.js';
-import { BadRequestError, NotFoundError } from './errors.js';
-import { escapeGlob, scanKeys } from './redis-util.js';
+import { NotFoundError, requireValid } from './errors.js';
+import { escapeGlob, scanKeys, type RedisSource } from './redis-util.js';
 
 /** The request record's `ack` field, as the state manager writes it. */
 const StoredAck = z.object({ examinees: z.array(z.string()), data: StatusChangeData });
@@ -53,15 +51,13 @@ export interface RequestTrace {
  * that id is found by SCAN. Records last the retention window (24 h by default).
  */
 export async function traceRequest(
-  deps: { redis: Redis; keys: RedisKeys },
+  deps: RedisSource,
   requestId: string,
   supervisorId?: string,
 ): Promise<RequestTrace[]> {
-  if (!RequestId.safeParse(requestId).success) {
-    throw new BadRequestError('a request id is 1-64 printable ASCII characters');
-  }
-  if (supervisorId !== undefined && !ClientId.safeParse(supervisorId).success) {
-    throw new BadRequestError('a supervisor id is 1-64 of A-Z a-z 0-9 _ . -');
+  requireValid(RequestId, requestId, 'a request id is 1-64 printable ASCII characters');
+  if (supervisorId !== undefined) {
+    requireValid(ClientId, supervisorId, 'a supervisor id is 1-64 of A-Z a-z 0-9 _ . -');
   }
   const { redis, keys } = deps;
   const found = supervisorId
@@ -81,7 +77,7 @@ export async function traceRequest(
 }
 
 async function findRequests(
-  deps: { redis: Redis; keys: RedisKeys },
+  deps: RedisSource,
   requestId: string,
 ): Promise<{ key: string; supervisorId: string }[]> {
   // request:{supervisorId}:{requestId}; supervisor ids cannot contain ':', request ids can.

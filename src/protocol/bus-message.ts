@@ -1,16 +1,7 @@
 import { z } from 'zod';
-import {
-  ClientId,
-  ExamId,
-  ExamineeStatus,
-  RequestId,
-  Role,
-  Seq,
-  ServerId,
-  Timestamp,
-} from './common.js';
+import { ClientId, ExamId, RequestId, Role, Seq, ServerId, Timestamp } from './common.js';
 import type { ExamStatus } from './server-frame.js';
-import { Epoch, ErrorFrameCode, Presence, StatusChangeData } from './server-frame.js';
+import { Ack, Epoch, ErrorFrameCode, Presence, StatusChangeData } from './server-frame.js';
 
 /**
  * Messages between processes, in the seed's envelopes (seeds/000 §19.4): `route_message`
@@ -48,17 +39,15 @@ export const ConnectionInfo = z.strictObject({
   examId: ExamId,
   connId: z.uuid(),
 });
+export type ConnectionInfo = z.infer<typeof ConnectionInfo>;
 
-/** A supervisor's change. `examId` is the supervisor's exam (from the token); no target = all. */
+/**
+ * A supervisor's change: the frame's data, with `examId` always set to the supervisor's exam
+ * (from the token); no target = all.
+ */
 const StatusChangeCommandData = toStateManager('status_change', {
   requestId: RequestId,
-  payload: z.strictObject({
-    supervisorId: ClientId,
-    examId: ExamId,
-    targetExamineeId: ClientId.optional(),
-    status: ExamineeStatus,
-    timestamp: Timestamp,
-  }),
+  payload: StatusChangeData.required({ examId: true }),
 });
 
 const LinkPayload = ConnectionInfo.extend({ timestamp: Timestamp });
@@ -92,6 +81,7 @@ export const StateManagerRoute = routeOf([
   DisconnectCommandData,
   TickData,
 ]);
+export type StateManagerRoute = z.infer<typeof StateManagerRoute>;
 
 /**
  * Connections and status of servers: a heartbeat names one server (with `clients`, each
@@ -111,21 +101,20 @@ export const SyncState = z.strictObject({
     timestamp: Timestamp,
   }),
 });
+export type SyncState = z.infer<typeof SyncState>;
 
 /** Everything that may be put on `status_queue`. */
 export const StatusQueueMessage = z.discriminatedUnion('type', [StateManagerRoute, SyncState]);
+export type StatusQueueMessage = z.infer<typeof StatusQueueMessage>;
 
 export const Delivery = z.strictObject({ clientId: ClientId, seq: Seq });
+export type Delivery = z.infer<typeof Delivery>;
 
-/** The completion reply for the acting supervisor. */
-export const AckPayload = z.strictObject({
-  supervisorId: ClientId,
-  status: ExamineeStatus,
-  examinees: z.array(ClientId),
-  delivered: z.array(ClientId),
-  pending: z.array(ClientId),
-  timestamp: Timestamp,
-});
+/** The completion reply for the acting supervisor: the `ack` frame's data, every field set. */
+export const AckPayload = Ack.shape.data
+  .required({ delivered: true, pending: true })
+  .extend({ supervisorId: ClientId });
+export type AckPayload = z.infer<typeof AckPayload>;
 
 /**
  * A change to push to local clients: `deliveries` says which examinee gets which seq, and every
@@ -193,21 +182,15 @@ const BatchRouteData = toServer('batch', {
 
 /** One message for a server's queue, not a batch. */
 export const SingleServerRoute = routeOf(SingleServerRouteKinds);
+export type SingleServerRoute = z.infer<typeof SingleServerRoute>;
 
 export const ServerRoute = routeOf([...SingleServerRouteKinds, BatchRouteData]);
+export type ServerRoute = z.infer<typeof ServerRoute>;
 
 /** Everything the state manager may route to a server's queue. */
 export const ServerQueueMessage = z.discriminatedUnion('type', [ServerRoute, SyncState]);
-
-export type ConnectionInfo = z.infer<typeof ConnectionInfo>;
-export type StateManagerRoute = z.infer<typeof StateManagerRoute>;
-export type SyncState = z.infer<typeof SyncState>;
-export type StatusQueueMessage = z.infer<typeof StatusQueueMessage>;
-export type Delivery = z.infer<typeof Delivery>;
-export type AckPayload = z.infer<typeof AckPayload>;
-export type ServerRoute = z.infer<typeof ServerRoute>;
-export type SingleServerRoute = z.infer<typeof SingleServerRoute>;
 export type ServerQueueMessage = z.infer<typeof ServerQueueMessage>;
+
 /** One `route_message` kind by its `messageType`, e.g. `RouteOf<ServerRoute, 'ack'>`. */
 export type RouteOf<R extends { data: { messageType: string } }, M extends string> = {
   type: 'route_message';

@@ -2,15 +2,11 @@ import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../shared/logger.js';
-import type { AmqpConnection } from '../shared/amqp/connection.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once, type RoleLifecycle } from '../shared/lifecycle.js';
 import { sleep } from '../shared/backoff.js';
-import type { RedisKeys } from '../shared/redis/keys.js';
 import { healthHandler } from '../shared/health-http.js';
-import type { BusSigner } from '../shared/bus-signature.js';
+import type { RoleDeps } from '../shared/role-deps.js';
 import type { Topology } from '../topology/index.js';
 import { CloseCode } from '../protocol/index.js';
 import type { SocketServerConfig } from './config.js';
@@ -31,15 +27,8 @@ export type { SocketServerConfig } from './config.js';
 /** How often silent sockets are pinged; one missing an answer by the next round is dropped. */
 const PING_INTERVAL_MS = 30_000;
 
-export interface SocketServerDeps {
-  amqp: AmqpConnection;
-  /** Signs what the server publishes and verifies what is routed to it. */
-  signer: BusSigner;
-  redis: Redis;
+export interface SocketServerDeps extends RoleDeps<ServerMetrics> {
   topology: Topology;
-  keys: RedisKeys;
-  logger: Logger;
-  metrics?: ServerMetrics;
 }
 
 export interface SocketServer extends RoleLifecycle {

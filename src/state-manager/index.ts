@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../shared/logger.js';
-import { RECONNECT_MAX_DELAY_MS, type AmqpConnection } from '../shared/amqp/connection.js';
+import { RECONNECT_MAX_DELAY_MS } from '../shared/amqp/connection.js';
 import { ManagedChannel } from '../shared/amqp/channel.js';
 import { consume, type Delivery } from '../shared/amqp/consumer.js';
 import { backoff, sleep } from '../shared/backoff.js';
 import { countReconnects } from '../shared/reconnect-metrics.js';
 import { once, type RoleLifecycle } from '../shared/lifecycle.js';
-import type { RedisKeys } from '../shared/redis/keys.js';
 import { isTransientRedisError } from '../shared/redis/errors.js';
 import { ReplicaWait } from '../shared/redis/replica-wait.js';
+import type { RoleDeps } from '../shared/role-deps.js';
 import type { Topology } from '../topology/index.js';
 import { StatusQueueMessage, parseJson } from '../protocol/index.js';
 import { RelayError } from '../shared/errors.js';
@@ -17,22 +15,15 @@ import { Clock } from './clock.js';
 import { KeyedBatches } from './keyed-queue.js';
 import { StateStore } from './state-store.js';
 import { ServerRegistry } from './server-registry.js';
-import { SIGNATURE_HEADER, type BusSigner } from '../shared/bus-signature.js';
+import { SIGNATURE_HEADER } from '../shared/bus-signature.js';
 import { Router, type Route } from './router.js';
 import { handleStatusChange } from './status-changes.js';
 import { handleConnect, handleDisconnect, handleHeartbeat } from './connections.js';
 import { startLiveness } from './liveness.js';
 import { createStateManagerMetrics, type StateManagerMetrics } from './metrics.js';
 
-export interface StateManagerDeps {
-  amqp: AmqpConnection;
-  /** Signs what the state manager routes and verifies what it consumes. */
-  signer: BusSigner;
-  redis: Redis;
+export interface StateManagerDeps extends RoleDeps<StateManagerMetrics> {
   topology: Topology;
-  keys: RedisKeys;
-  logger: Logger;
-  metrics?: StateManagerMetrics;
 }
 
 export interface StateManagerConfig {

@@ -13,40 +13,33 @@ describe('everyday situations (e2e)', function () {
   this.timeout(60_000);
   let cluster: Cluster;
   let redis: Redis;
-  const clients: TestClient[] = [];
-  const login = async (server: string, clientId: string, role: 'supervisor' | 'examinee') => {
-    const client = await TestClient.login(
-      cluster.port(server),
-      await cluster.token(clientId, role, 'EXAM1'),
-    );
-    clients.push(client);
-    return client;
-  };
   const key = (k: string) => `${cluster.namespace}:${k}`;
   const servers = async (clientId: string) =>
     (await redis.hkeys(key(`client:${clientId}:connections`))).sort();
+  /** Waits until the state manager lists `clientId` connected to `count` servers. */
+  const registered = (clientId: string, count = 1) =>
+    eventually(
+      async () => (await servers(clientId)).length === count,
+      `${clientId} registered on ${count} server(s)`,
+      15_000,
+    );
 
   beforeEach(async () => {
     cluster = await Cluster.start({ servers: ['serverA', 'serverB'], stateManagers: 1 });
     redis = rawRedis();
   });
   afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
     redis.disconnect();
     await cluster.stop();
   });
 
   it('delivers to both tabs of a supervisor on two servers, and keeps it online until both close', async () => {
-    const e1 = await login('serverA', 'E001', 'examinee');
-    const tabA = await login('serverA', 'S001', 'supervisor');
-    const tabB = await login('serverB', 'S001', 'supervisor');
-    const s2 = await login('serverB', 'S002', 'supervisor');
-    await eventually(
-      async () => (await servers('S001')).length === 2,
-      'both tabs registered',
-      15_000,
-    );
-    await eventually(async () => (await servers('S002')).length === 1, 'S002 registered', 15_000);
+    const e1 = await cluster.login('serverA', 'E001', 'examinee');
+    const tabA = await cluster.login('serverA', 'S001', 'supervisor');
+    const tabB = await cluster.login('serverB', 'S001', 'supervisor');
+    const s2 = await cluster.login('serverB', 'S002', 'supervisor');
+    await registered('S001', 2);
+    await registered('S002');
 
     tabA.change('two-1', { examId: 'EXAM1', status: 'STARTED' });
     const [a, b, other] = await Promise.all([
@@ -69,7 +62,7 @@ describe('everyday situations (e2e)', function () {
     expect(later.seq).to.equal(Number(a.seq) + 1);
 
     // An examinee with two tabs is online until its last socket closes.
-    const e1b = await login('serverB', 'E001', 'examinee');
+    const e1b = await cluster.login('serverB', 'E001', 'examinee');
     await eventually(
       async () => (await servers('E001')).length === 2,
       'E001 on two servers',
@@ -101,28 +94,28 @@ describe('everyday situations (e2e)', function () {
   });
 
   it('tells a late examinee and a late supervisor where the exam stands', async () => {
-    const e1 = await login('serverA', 'E001', 'examinee');
-    const s1 = await login('serverB', 'S001', 'supervisor');
-    await eventually(async () => (await servers('E001')).length === 1, 'E001 registered', 15_000);
-    await eventually(async () => (await servers('S001')).length === 1, 'S001 registered', 15_000);
+    const e1 = await cluster.login('serverA', 'E001', 'examinee');
+    const s1 = await cluster.login('serverB', 'S001', 'supervisor');
+    await registered('E001');
+    await registered('S001');
     s1.change('late-1', { examId: 'EXAM1', status: 'STARTED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'late-1');
     s1.change('late-2', { targetExamineeId: 'E001', status: 'PAUSED' });
     await s1.next((f) => f.type === 'ack' && f.id === 'late-2');
 
-    const e2 = await login('serverB', 'E002', 'examinee');
+    const e2 = await cluster.login('serverB', 'E002', 'examinee');
     const welcome = e2.frames.find((f) => f.type === 'welcome');
     expect((welcome?.data as { status: { status: string } | null }).status).to.include({
       status: 'STARTED',
       supervisorId: 'S001',
     });
-    const again = await login('serverA', 'E001', 'examinee');
+    const again = await cluster.login('serverA', 'E001', 'examinee');
     expect(
       (again.frames.find((f) => f.type === 'welcome')?.data as { status: { status: string } })
         .status,
     ).to.include({ status: 'PAUSED' });
 
-    const s2 = await login('serverA', 'S002', 'supervisor');
+    const s2 = await cluster.login('serverA', 'S002', 'supervisor');
     const snapshot = await s2.next((f) => f.type === 'snapshot');
     const data = snapshot.data as {
       status: { status: string };
@@ -140,10 +133,10 @@ describe('everyday situations (e2e)', function () {
   });
 
   it('keeps delivering to a connected examinee after Redis is emptied, under a new epoch', async () => {
-    const e1 = await login('serverA', 'E001', 'examinee');
-    const s1 = await login('serverB', 'S001', 'supervisor');
-    await eventually(async () => (await servers('E001')).length === 1, 'E001 registered', 15_000);
-    await eventually(async () => (await servers('S001')).length === 1, 'S001 registered', 15_000);
+    const e1 = await cluster.login('serverA', 'E001', 'examinee');
+    const s1 = await cluster.login('serverB', 'S001', 'supervisor');
+    await registered('E001');
+    await registered('S001');
     for (let i = 1; i <= 3; i++) {
       s1.change(`before-${i}`, { targetExamineeId: 'E001', status: 'STARTED' });
       await s1.next((f) => f.type === 'ack' && f.id === `before-${i}`);
@@ -172,8 +165,7 @@ describe('everyday situations (e2e)', function () {
 
     // A client resuming with the old epoch gets resync and a snapshot, not silence.
     const token = await cluster.token('E001', 'examinee', 'EXAM1');
-    const resumed = await TestClient.connect(cluster.port('serverB'));
-    clients.push(resumed);
+    const resumed = cluster.keep(await TestClient.connect(cluster.port('serverB')));
     resumed.send({ type: 'hello', token, resume: { lastSeq: 3, epoch } });
     await resumed.next((f) => f.type === 'welcome');
     expect((await resumed.next((f) => f.type === 'resync')).data).to.have.property('epoch');

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { Cluster } from '../helpers/cluster.js';
 import { freePort } from '../helpers/processes.js';
-import { TestClient, type Frame } from '../helpers/ws-client.js';
+import type { Frame } from '../helpers/ws-client.js';
 
 async function routedPublishes(port: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -18,17 +18,6 @@ describe('routing', function () {
   this.timeout(60_000);
   let cluster: Cluster;
   let metricsPort: number;
-  const clients: TestClient[] = [];
-  const login = async (
-    server: string,
-    id: string,
-    role: 'supervisor' | 'examinee',
-    resume?: number,
-  ) => {
-    const c = await TestClient.login(cluster.port(server), await cluster.token(id, role), resume);
-    clients.push(c);
-    return c;
-  };
 
   before(async () => {
     metricsPort = await freePort();
@@ -38,7 +27,6 @@ describe('routing', function () {
     });
   });
   after(async () => {
-    for (const c of clients.splice(0)) c.close();
     await cluster.stop();
   });
 
@@ -46,10 +34,10 @@ describe('routing', function () {
     it('is one publish per server that holds recipients, whatever the number of examinees', async () => {
       const examinees = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
-          login(i % 2 ? 'serverA' : 'serverB', `W${i}`, 'examinee'),
+          cluster.login(i % 2 ? 'serverA' : 'serverB', `W${i}`, 'examinee'),
         ),
       );
-      const supervisor = await login('serverB', 'SW1', 'supervisor');
+      const supervisor = await cluster.login('serverB', 'SW1', 'supervisor');
       // Wait until every connect is registered: the state manager answers each with `connected`.
       await new Promise((r) => setTimeout(r, 1000));
       const before = await routedPublishes(metricsPort);
@@ -79,8 +67,8 @@ describe('routing', function () {
 
   describe('unroutable change', () => {
     it('acks the examinee as pending and delivers on resume when its server has gone', async () => {
-      const lost = await login('serverC', 'E070', 'examinee');
-      const supervisor = await login('serverB', 'S070', 'supervisor');
+      const lost = await cluster.login('serverC', 'E070', 'examinee');
+      const supervisor = await cluster.login('serverB', 'S070', 'supervisor');
       await new Promise((r) => setTimeout(r, 500));
       await cluster.servers.get('serverC')?.process.stop('SIGKILL');
       await lost.closed;
@@ -89,7 +77,7 @@ describe('routing', function () {
       const ack = await supervisor.next((f) => f.type === 'ack' && f.id === 'gone-1');
       expect(ack.data).to.deep.include({ delivered: [], pending: ['E070'] });
 
-      const back = await login('serverA', 'E070', 'examinee', 0);
+      const back = await cluster.login('serverA', 'E070', 'examinee', { resume: 0 });
       const frame = await back.next((f) => f.type === 'status_change' && f.id === 'gone-1');
       expect(frame.data).to.include({ targetExamineeId: 'E070', status: 'PAUSED' });
     });

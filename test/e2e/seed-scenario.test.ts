@@ -14,29 +14,13 @@ for (const stateManagers of [1, 2]) {
     this.timeout(60_000);
     let cluster: Cluster;
     let redis: Redis;
-    const clients: TestClient[] = [];
-    const login = async (
-      server: string,
-      clientId: string,
-      role: 'supervisor' | 'examinee',
-      examId = 'EXAM1',
-    ) => {
-      const client = await TestClient.login(
-        cluster.port(server),
-        await cluster.token(clientId, role, examId),
-      );
-      clients.push(client);
-      return client;
-    };
     const key = (k: string) => `${cluster.namespace}:${k}`;
 
     before(async () => {
       cluster = await Cluster.start({ servers: ['serverA', 'serverB'], stateManagers });
       redis = rawRedis();
     });
-    afterEach(() => {
-      for (const c of clients.splice(0)) c.close();
-    });
+    afterEach(() => cluster.closeClients());
     after(async () => {
       redis.disconnect();
       await cluster.stop();
@@ -45,17 +29,16 @@ for (const stateManagers of [1, 2]) {
     /** Waits until the state manager has registered the client's route. */
     const routed = (clientId: string, serverId: string) =>
       routedIn(redis, cluster.namespace, clientId, serverId);
+    /** `routed` for every `{ clientId: serverId }` at once. */
+    const routedAll = (routes: Record<string, string>) =>
+      Promise.all(Object.entries(routes).map(([clientId, serverId]) => routed(clientId, serverId)));
 
     describe('exam-wide status change', () => {
       it('reaches E001 on serverA and E002 on serverB, acks S001, and stores the seed keys', async () => {
-        const e1 = await login('serverA', 'E001', 'examinee');
-        const e2 = await login('serverB', 'E002', 'examinee');
-        const s1 = await login('serverB', 'S001', 'supervisor');
-        await Promise.all([
-          routed('E001', 'serverA'),
-          routed('E002', 'serverB'),
-          routed('S001', 'serverB'),
-        ]);
+        const e1 = await cluster.login('serverA', 'E001', 'examinee');
+        const e2 = await cluster.login('serverB', 'E002', 'examinee');
+        const s1 = await cluster.login('serverB', 'S001', 'supervisor');
+        await routedAll({ E001: 'serverA', E002: 'serverB', S001: 'serverB' });
 
         s1.change('m-1', { examId: 'EXAM1', status: 'STARTED' });
 
@@ -106,15 +89,11 @@ for (const stateManagers of [1, 2]) {
 
     describe('targeted status change', () => {
       it('reaches only its examinee and the exam supervisors', async () => {
-        const e1 = await login('serverA', 'E001', 'examinee');
-        const e2 = await login('serverB', 'E002', 'examinee');
-        const s1 = await login('serverB', 'S001', 'supervisor');
-        const s2 = await login('serverA', 'S002', 'supervisor');
-        await Promise.all([
-          routed('E001', 'serverA'),
-          routed('E002', 'serverB'),
-          routed('S002', 'serverA'),
-        ]);
+        const e1 = await cluster.login('serverA', 'E001', 'examinee');
+        const e2 = await cluster.login('serverB', 'E002', 'examinee');
+        const s1 = await cluster.login('serverB', 'S001', 'supervisor');
+        const s2 = await cluster.login('serverA', 'S002', 'supervisor');
+        await routedAll({ E001: 'serverA', E002: 'serverB', S002: 'serverA' });
 
         s1.change('t-1', { targetExamineeId: 'E001', status: 'PAUSED' });
 
@@ -138,7 +117,7 @@ for (const stateManagers of [1, 2]) {
 
     describe('roles', () => {
       it('answers FORBIDDEN to an examinee status_change and changes nothing', async () => {
-        const e1 = await login('serverA', 'E001', 'examinee');
+        const e1 = await cluster.login('serverA', 'E001', 'examinee');
         const before = await redis.hgetall(key('examinee:E002:status'));
         e1.change('x-1', { targetExamineeId: 'E002', status: 'ENDED' });
         const error = await e1.next((f) => f.type === 'error' && f.id === 'x-1');
@@ -147,7 +126,7 @@ for (const stateManagers of [1, 2]) {
       });
 
       it('answers FORBIDDEN to a supervisor acting on another exam', async () => {
-        const other = await login('serverA', 'S900', 'supervisor', 'EXAM2');
+        const other = await cluster.login('serverA', 'S900', 'supervisor', { examId: 'EXAM2' });
         other.change('x-2', { targetExamineeId: 'E001', status: 'ENDED' });
         expect((await other.next((f) => f.type === 'error' && f.id === 'x-2')).code).to.equal(
           'FORBIDDEN',
@@ -162,8 +141,8 @@ for (const stateManagers of [1, 2]) {
 
     describe('idempotent request ids', () => {
       it('applies and delivers a repeated id once, and acks each time', async () => {
-        const e1 = await login('serverA', 'E001', 'examinee');
-        const s1 = await login('serverB', 'S001', 'supervisor');
+        const e1 = await cluster.login('serverA', 'E001', 'examinee');
+        const s1 = await cluster.login('serverB', 'S001', 'supervisor');
         await routed('E001', 'serverA');
         const seqBefore = Number(await redis.get(key('client:E001:seq')));
 
@@ -186,9 +165,9 @@ for (const stateManagers of [1, 2]) {
 
     describe('presence', () => {
       it('tells the exam supervisors when an examinee comes and goes', async () => {
-        const s1 = await login('serverB', 'S001', 'supervisor');
+        const s1 = await cluster.login('serverB', 'S001', 'supervisor');
         await routed('S001', 'serverB');
-        const e3 = await login('serverA', 'E003', 'examinee');
+        const e3 = await cluster.login('serverA', 'E003', 'examinee');
         const online = await s1.next(
           (f) => f.type === 'presence' && (f.data as { clientId: string }).clientId === 'E003',
         );
@@ -208,8 +187,8 @@ for (const stateManagers of [1, 2]) {
 
     describe('resume', () => {
       it('replays what came after lastSeq, in order, before anything new', async () => {
-        const s1 = await login('serverB', 'S001', 'supervisor');
-        const e5 = await login('serverA', 'E005', 'examinee');
+        const s1 = await cluster.login('serverB', 'S001', 'supervisor');
+        const e5 = await cluster.login('serverA', 'E005', 'examinee');
         await routed('E005', 'serverA');
         for (const [i, status] of ['READY', 'STARTED', 'PAUSED'].entries()) {
           s1.change(`r-${i}`, { targetExamineeId: 'E005', status });
@@ -217,26 +196,16 @@ for (const stateManagers of [1, 2]) {
         }
         const first = (await e5.next(isChange('r-0'))).seq as number;
         e5.close();
-        const back = await TestClient.login(
-          cluster.port('serverB'),
-          await cluster.token('E005', 'examinee'),
-          first,
-        );
-        clients.push(back);
+        const back = await cluster.login('serverB', 'E005', 'examinee', { resume: first });
         const replayed = await back.count((f) => f.type === 'status_change', 2);
         expect(replayed.map((f) => f.id)).to.deep.equal(['r-1', 'r-2']);
         expect(replayed.map((f) => f.seq)).to.deep.equal([first + 1, first + 2]);
       });
 
       it('says resync when lastSeq is beyond anything stored', async () => {
-        const fresh = await login('serverA', 'E404', 'examinee');
+        const fresh = await cluster.login('serverA', 'E404', 'examinee');
         fresh.close();
-        const client = await TestClient.login(
-          cluster.port('serverA'),
-          await cluster.token('E404', 'examinee'),
-          999,
-        );
-        clients.push(client);
+        const client = await cluster.login('serverA', 'E404', 'examinee', { resume: 999 });
         expect((client.frames[0]?.data as { lastSeq: number }).lastSeq).to.equal(0);
         expect((await client.next((f) => f.type === 'resync')).data).to.deep.equal({
           fromSeq: 0,
@@ -247,10 +216,9 @@ for (const stateManagers of [1, 2]) {
 
     describe('pipelined frames', () => {
       it('handles a status_change sent right after hello, before the welcome arrives', async () => {
-        const e1 = await login('serverA', 'E001', 'examinee');
+        const e1 = await cluster.login('serverA', 'E001', 'examinee');
         await routed('E001', 'serverA');
-        const s1 = await TestClient.connect(cluster.port('serverB'));
-        clients.push(s1);
+        const s1 = cluster.keep(await TestClient.connect(cluster.port('serverB')));
         s1.send({ type: 'hello', token: await cluster.token('S001', 'supervisor') });
         s1.change('early-1', { targetExamineeId: 'E001', status: 'READY' });
         await s1.next((f) => f.type === 'ack' && f.id === 'early-1');

@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Redis } from 'ioredis';
 import { createAdmin, type Admin, type AdminConfig } from '../../src/admin/index.js';
@@ -9,10 +8,17 @@ import { createRedis, connectRedis } from '../../src/shared/redis/client.js';
 import { createRedisKeys, type RedisKeys } from '../../src/shared/redis/keys.js';
 import { declareTopology } from '../../src/topology/declare.js';
 import { loadTopologyFile, parseTopology, type Topology } from '../../src/topology/load.js';
-import { AMQP_URL, REDIS_URL, cleanBroker, cleanRedis, randomNamespace, rawRedis } from './env.js';
+import {
+  AMQP_URL,
+  REDIS_URL,
+  cleanRedis,
+  cleanTopology,
+  randomNamespace,
+  rawRedis,
+} from './env.js';
+import { TOPOLOGY_FILE } from './processes.js';
 
 export const ADMIN_TOKEN = 'harness-admin-token-0123456789';
-const FILE = fileURLToPath(new URL('../../topology/topology.yaml', import.meta.url));
 
 /** An in-process admin on real RabbitMQ and Redis in its own namespace, with raw clients. */
 export interface AdminHarness {
@@ -51,7 +57,7 @@ export async function startAdminHarness(
   } = {},
 ): Promise<AdminHarness> {
   const ns = options.ns ?? randomNamespace();
-  const fileTopology = await loadTopologyFile(FILE, ns);
+  const fileTopology = await loadTopologyFile(TOPOLOGY_FILE, ns);
   const topology = options.topologyText ? parseTopology(options.topologyText, ns) : fileTopology;
   const model = await amqp.connect(AMQP_URL, { noDelay: true });
   if (options.declare ?? true) await declareTopology(model, fileTopology);
@@ -120,10 +126,7 @@ export async function startAdminHarness(
       redis.disconnect();
       await model.close().catch(() => undefined);
       if (!options.ns) {
-        await cleanBroker({
-          queues: fileTopology.queues.map((q) => q.name),
-          exchanges: fileTopology.exchanges.map((e) => e.name),
-        });
+        await cleanTopology(fileTopology);
         await cleanRedis(ns);
       }
     },

@@ -10,12 +10,15 @@ import {
   startServer,
   type RoleProcess,
 } from './processes.js';
+import { TestClient } from './ws-client.js';
 
 /** A real cluster of `exam-relay` processes in its own namespace. */
 export class Cluster {
   readonly servers = new Map<string, { process: RoleProcess; port: number }>();
   readonly stateManagers: RoleProcess[] = [];
-  private constructor(
+  /** What `login` opened and `keep` was given, closed by `closeClients()` and `stop()`. */
+  private readonly clients: TestClient[] = [];
+  protected constructor(
     readonly namespace: string,
     readonly extraEnv: Record<string, string>,
   ) {}
@@ -63,8 +66,37 @@ export class Cluster {
     return signToken(TEST_SECRET, { clientId, role, examId }, ttlSeconds);
   }
 
-  /** Stops every process and deletes what the namespace left on the broker and in Redis. */
+  /**
+   * A test client welcomed on `server` as `clientId`, with a token for exam EXAM1 unless
+   * `examId`, resuming after `resume` when given.
+   */
+  async login(
+    server: string,
+    clientId: string,
+    role: Role,
+    options: { examId?: string; resume?: number } = {},
+  ): Promise<TestClient> {
+    const token = await this.token(clientId, role, options.examId);
+    return this.keep(await TestClient.login(this.port(server), token, options.resume));
+  }
+
+  /** Has `client` closed with the ones `login` opened. */
+  keep(client: TestClient): TestClient {
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Closes every client `login` opened or `keep` was given. */
+  closeClients(): void {
+    for (const c of this.clients.splice(0)) c.close();
+  }
+
+  /**
+   * Closes the test clients, stops every process and deletes what the namespace left on the
+   * broker and in Redis.
+   */
   async stop(): Promise<void> {
+    this.closeClients();
     await Promise.allSettled([...this.servers.values()].map((s) => s.process.stop()));
     await Promise.allSettled(this.stateManagers.map((s) => s.stop()));
     await cleanNamespace(this.namespace, this.servers.keys());

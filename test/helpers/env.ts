@@ -70,6 +70,17 @@ export async function cleanBroker(entities: {
   }
 }
 
+/** Deletes the queues and exchanges of a loaded topology (missing ones are fine). */
+export function cleanTopology(topology: {
+  queues: readonly { name: string }[];
+  exchanges: readonly { name: string }[];
+}): Promise<void> {
+  return cleanBroker({
+    queues: topology.queues.map((q) => q.name),
+    exchanges: topology.exchanges.map((e) => e.name),
+  });
+}
+
 /** Waits until the state manager has routed `clientId` to `serverId` (or removed it: undefined). */
 export async function routed(
   redis: Redis,

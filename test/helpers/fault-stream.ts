@@ -1,3 +1,4 @@
+import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import type { Cluster } from './cluster.js';
 import { routed } from './env.js';
@@ -97,6 +98,20 @@ export async function streamChanges(
   return { ids, acked, statusOf, retries, struck };
 }
 
+/**
+ * The stream of a fault test: the supervisor streams `count` changes to E001 (the examinee of
+ * `streamParticipants`) with `strikes`, and every strike must have run, in order.
+ */
+export async function streamStrikes(
+  supervisor: TestClient,
+  strikes: Strike[],
+  options: Omit<Parameters<typeof streamChanges>[1], 'targetExamineeId' | 'strikes'>,
+): Promise<StreamResult> {
+  const stream = await streamChanges(supervisor, { ...options, targetExamineeId: 'E001', strikes });
+  expect(stream.struck).to.deep.equal(strikes.map((s) => s.name));
+  return stream;
+}
+
 export interface Verdict {
   deliveredOnce: number;
   lost: string[];
@@ -179,4 +194,24 @@ export async function settledVerdict(
   const verdict = classify(frames(), stream);
   report(fault, stream, verdict);
   return verdict;
+}
+
+/**
+ * The check a stream fault suite makes after each stream: once it settled (`settledVerdict`),
+ * every change sent was acked, every acked id reached E001 exactly once and in seq order, and
+ * Redis holds the status E001 saw last. `at` gives the suite's raw Redis and the namespace of
+ * the running test's cluster, read when the check runs.
+ */
+export function nothingLostCheck(at: () => { redis: Redis; namespace: string }) {
+  return async (fault: string, frames: () => Frame[], stream: StreamResult): Promise<void> => {
+    const { redis, namespace } = at();
+    const verdict = await settledVerdict(fault, frames, stream);
+    expect(stream.acked.size).to.equal(stream.ids.length);
+    expect(verdict.lost, 'lost').to.deep.equal([]);
+    expect(verdict.duplicated, 'duplicated').to.deep.equal([]);
+    expect(verdict.outOfOrder, 'out of order').to.equal(0);
+    expect(verdict.deliveredOnce).to.equal(stream.ids.length);
+    const stored = await redis.hget(`${namespace}:examinee:E001:status`, 'status');
+    expect(stored, 'stored status').to.equal(verdict.lastStatus);
+  };
 }

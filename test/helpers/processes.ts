@@ -5,6 +5,8 @@ import { loadTopologyFile } from '../../src/topology/load.js';
 import { AMQP_URL, REDIS_URL, cleanBroker, cleanRedis } from './env.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The deployment's topology file, the one every test process is given. */
+export const TOPOLOGY_FILE = `${ROOT}topology/topology.yaml`;
 const BIN = fileURLToPath(new URL('../../bin/exam-relay.js', import.meta.url));
 
 /** A 32-byte secret for tests. */
@@ -92,7 +94,7 @@ export function roleEnv({ namespace, extra = {} }: RoleEnv): NodeJS.ProcessEnv {
     AUTH_SECRET: TEST_SECRET,
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: 'info',
-    TOPOLOGY_FILE: `${ROOT}topology/topology.yaml`,
+    TOPOLOGY_FILE,
     ...extra,
   };
 }
@@ -183,7 +185,7 @@ export async function cleanNamespace(
   namespace: string,
   serverIds: Iterable<string>,
 ): Promise<void> {
-  const topology = await loadTopologyFile(`${ROOT}topology/topology.yaml`, namespace);
+  const topology = await loadTopologyFile(TOPOLOGY_FILE, namespace);
   await cleanBroker({
     queues: [
       ...topology.queues.map((q) => q.name),

@@ -6,7 +6,7 @@ import type { ChannelModel } from 'amqplib';
 import type { Logger } from '../logger.js';
 import { maskUrl } from '../logger.js';
 import { backoff, sleep } from '../backoff.js';
-import { ClosedError, RelayError } from '../errors.js';
+import { ClosedError, relayErrorWith } from '../errors.js';
 import { isFatalConnectionError } from './reply-codes.js';
 
 export type ConnectionStatus =
@@ -16,9 +16,7 @@ export type ConnectionStatus =
  * An AMQP error retrying cannot fix: credentials refused, a vhost not allowed, a topology
  * conflict in a channel's setup. Its `cause` is amqplib's error with the reply `code`.
  */
-export class AmqpFatalError extends RelayError {
-  override readonly code = 'AMQP_FATAL';
-}
+export class AmqpFatalError extends relayErrorWith('AMQP_FATAL') {}
 
 export interface AmqpConnectionOptions {
   /** The nodes of one cluster (`AMQP_URL` as parsed), or one URL for a single node. */
@@ -169,15 +167,7 @@ export class AmqpConnection extends EventEmitter<{
         });
       } catch (err) {
         if (this.abort.signal.aborted) return;
-        if (isFatalConnectionError(err)) {
-          this.fail(
-            new AmqpFatalError(
-              `broker at ${maskUrl(url)} (AMQP_URL) refused the connection: ${messageOf(err)}`,
-              { cause: err },
-            ),
-          );
-          return;
-        }
+        if (this.failIfFatal(err, url, 'refused the connection')) return;
         const delay = backoff(attempt++, { base: 200, cap: RECONNECT_MAX_DELAY_MS });
         const failed = maskUrl(url);
         this.advance();
@@ -218,20 +208,23 @@ export class AmqpConnection extends EventEmitter<{
       await closed;
       if (this.model === model) this.model = undefined;
       if (this.abort.signal.aborted) return;
-      if (isFatalConnectionError(closeError)) {
-        this.fail(
-          new AmqpFatalError(
-            `broker at ${maskUrl(url)} (AMQP_URL) closed the connection: ${messageOf(closeError)}`,
-            { cause: closeError },
-          ),
-        );
-        return;
-      }
+      if (this.failIfFatal(closeError, url, 'closed the connection')) return;
       this.emit('lost');
       // Its node may be the one that failed: the next attempt goes to the next node.
       this.advance();
       await sleep(backoff(0, { base: 200 }), this.abort.signal);
     }
+  }
+
+  /** Fails for good when the broker's reply code says retrying cannot help (`what` it did). */
+  private failIfFatal(err: unknown, url: string, what: string): boolean {
+    if (!isFatalConnectionError(err)) return false;
+    this.fail(
+      new AmqpFatalError(`broker at ${maskUrl(url)} (AMQP_URL) ${what}: ${messageOf(err)}`, {
+        cause: err,
+      }),
+    );
+    return true;
   }
 
   private url(): string {

@@ -22,7 +22,6 @@ describe('server lifecycle and poison messages', function () {
   this.timeout(120_000);
   let cluster: Cluster;
   let redis: Redis;
-  const clients: TestClient[] = [];
   const key = (k: string) => `${cluster.namespace}:${k}`;
 
   beforeEach(async () => {
@@ -30,27 +29,16 @@ describe('server lifecycle and poison messages', function () {
     cluster = await Cluster.start({ env: ENV });
   });
   afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
     redis.disconnect();
     await cluster.stop();
   });
 
-  async function login(
-    server: string,
-    id: string,
-    role: 'supervisor' | 'examinee',
-    resume?: number,
-  ) {
-    const c = await TestClient.login(cluster.port(server), await cluster.token(id, role), resume);
-    clients.push(c);
-    return c;
-  }
   const routedTo = (id: string, server: string) => async () =>
     (await redis.hget(key(`client:${id}:route`), 'serverId')) === server;
 
   describe('a server that stops heartbeating', () => {
     it('is marked DOWN within 15 s with its routes gone, and ACTIVE again when it returns', async () => {
-      await login('serverA', 'E001', 'examinee');
+      await cluster.login('serverA', 'E001', 'examinee');
       await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       const server = cluster.servers.get('serverA')?.process;
       server?.child.kill('SIGSTOP');
@@ -83,8 +71,8 @@ describe('server lifecycle and poison messages', function () {
   describe('a server restarted while the broker still holds its queue', () => {
     it('retries RESOURCE_LOCKED with backoff, then serves, and replays what was routed meanwhile', async () => {
       const old = cluster.servers.get('serverA');
-      const examinee = await login('serverA', 'E001', 'examinee');
-      const supervisor = await login('serverB', 'S001', 'supervisor');
+      const examinee = await cluster.login('serverA', 'E001', 'examinee');
+      const supervisor = await cluster.login('serverB', 'S001', 'supervisor');
       await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       // The old process hangs: its connection (and so its exclusive queue) lingers.
       old?.process.child.kill('SIGSTOP');
@@ -106,8 +94,8 @@ describe('server lifecycle and poison messages', function () {
         await old?.process.stop('SIGKILL');
         await examinee.closed;
         await waitForHttp(`http://127.0.0.1:${port}/readyz`);
-        const back = await TestClient.login(port, await cluster.token('E001', 'examinee'), 0);
-        clients.push(back);
+        const token = await cluster.token('E001', 'examinee');
+        const back = cluster.keep(await TestClient.login(port, token, 0));
         const frame = await back.next((f) => f.type === 'status_change' && f.id === 'locked-1');
         expect(frame.data).to.include({ status: 'PAUSED' });
       } finally {
@@ -118,15 +106,15 @@ describe('server lifecycle and poison messages', function () {
 
   describe('graceful drain (SIGTERM)', () => {
     it('tells clients to reconnect, closes with 1001, and they resume elsewhere without loss', async () => {
-      const first = await login('serverA', 'E001', 'examinee');
-      const supervisor = await login('serverB', 'S001', 'supervisor');
+      const first = await cluster.login('serverA', 'E001', 'examinee');
+      const supervisor = await cluster.login('serverB', 'S001', 'supervisor');
       await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       let second: TestClient | undefined;
       let exitCode: Promise<number | null> | undefined;
       const moved = (async () => {
         await first.closed;
         const lastSeq = Math.max(0, ...first.of('status_change').map((f) => Number(f.seq)));
-        second = await login('serverB', 'E001', 'examinee', lastSeq);
+        second = await cluster.login('serverB', 'E001', 'examinee', { resume: lastSeq });
       })();
       const stream = await streamChanges(supervisor, {
         count: 500,
@@ -185,8 +173,8 @@ describe('server lifecycle and poison messages', function () {
     }
 
     it('dead-letters unsigned and invalid messages with the reason, without blocking the queue', async () => {
-      const e1 = await login('serverA', 'E001', 'examinee');
-      const s1 = await login('serverB', 'S001', 'supervisor');
+      const e1 = await cluster.login('serverA', 'E001', 'examinee');
+      const s1 = await cluster.login('serverB', 'S001', 'supervisor');
       await eventually(routedTo('E001', 'serverA'), 'route', 20_000);
       await publishRaw(Buffer.from('{"type":"route_message"'), true);
       await publishRaw(Buffer.from(JSON.stringify({ type: 'sync_state', data: {} })), false);
@@ -201,9 +189,9 @@ describe('server lifecycle and poison messages', function () {
     });
 
     it('dead-letters a message that keeps failing after the delivery limit', async () => {
-      const s1 = await login('serverB', 'S001', 'supervisor');
-      await login('serverA', 'E009', 'examinee');
-      const e10 = await login('serverA', 'E010', 'examinee');
+      const s1 = await cluster.login('serverB', 'S001', 'supervisor');
+      await cluster.login('serverA', 'E009', 'examinee');
+      const e10 = await cluster.login('serverA', 'E010', 'examinee');
       await eventually(routedTo('E009', 'serverA'), 'route', 20_000);
       await eventually(routedTo('E010', 'serverA'), 'route', 20_000);
       // Someone wrote the wrong type under the examinee's status key: applying fails each time.

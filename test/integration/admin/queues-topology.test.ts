@@ -3,15 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import amqp, { type ChannelModel } from 'amqplib';
 import { AMQP_URL } from '../../helpers/env.js';
+import { TOPOLOGY_FILE } from '../../helpers/processes.js';
 import { TopologyError } from '../../../src/shared/errors.js';
 import { startAdminHarness, type AdminHarness } from '../../helpers/admin-harness.js';
 import { eventually } from '../../helpers/eventually.js';
-
-const FILE = fileURLToPath(new URL('../../../topology/topology.yaml', import.meta.url));
 
 interface Stat {
   name: string;
@@ -171,7 +169,7 @@ describe('admin queues and topology', function () {
     });
 
     it('highlights drift: an inequivalent argument and a missing queue', async () => {
-      const text = (await readFile(FILE, 'utf8'))
+      const text = (await readFile(TOPOLOGY_FILE, 'utf8'))
         .replace('deliveryLimit: 5', 'deliveryLimit: 3')
         .replace('queues:\n', 'queues:\n  extra_queue:\n    type: classic\n');
       const drifted = await startAdminHarness({ ns: h.ns, declare: false, topologyText: text });
@@ -196,7 +194,7 @@ describe('admin queues and topology', function () {
 
   describe('createAdmin', () => {
     it('refuses a dead-letter queue with a delivery limit, which browsing would trip', async () => {
-      const text = (await readFile(FILE, 'utf8')).replace(
+      const text = (await readFile(TOPOLOGY_FILE, 'utf8')).replace(
         '  status_queue.dlq:\n    type: quorum\n',
         '  status_queue.dlq:\n    type: quorum\n    deliveryLimit: 10\n',
       );

@@ -3,14 +3,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { AMQP_URL, cleanBroker, randomNamespace } from '../../helpers/env.js';
+import { AMQP_URL, cleanTopology, randomNamespace } from '../../helpers/env.js';
+import { TOPOLOGY_FILE } from '../../helpers/processes.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { runTopologyCommand, type TopologyCommandOptions } from '../../../src/topology/command.js';
 import { loadTopologyFile } from '../../../src/topology/load.js';
-
-const FILE = fileURLToPath(new URL('../../../topology/topology.yaml', import.meta.url));
 
 describe('topology/command', () => {
   let ns: string;
@@ -23,7 +21,7 @@ describe('topology/command', () => {
     out = [];
     err = [];
     opts = {
-      file: FILE,
+      file: TOPOLOGY_FILE,
       namespace: ns,
       amqpUrls: [AMQP_URL],
       logger: createLogger({ service: 'test', level: 'silent' }, { write: () => undefined }),
@@ -33,11 +31,8 @@ describe('topology/command', () => {
   });
 
   afterEach(async () => {
-    const topology = await loadTopologyFile(FILE, ns);
-    await cleanBroker({
-      queues: topology.queues.map((q) => q.name),
-      exchanges: topology.exchanges.map((e) => e.name),
-    });
+    const topology = await loadTopologyFile(TOPOLOGY_FILE, ns);
+    await cleanTopology(topology);
   });
 
   describe('#runTopologyCommand', () => {
@@ -75,7 +70,7 @@ describe('topology/command', () => {
       out = [];
       err = [];
       expect(await runTopologyCommand('verify', opts)).to.equal(0);
-      expect(out).to.deep.equal([`topology matches ${FILE}`]);
+      expect(out).to.deep.equal([`topology matches ${TOPOLOGY_FILE}`]);
       expect(err).to.deep.equal([
         'note: bindings not checked (no management API URL given)',
         'note: quorum members not checked (no management API URL given)',
@@ -93,7 +88,7 @@ describe('topology/command', () => {
       const file = join(dir, 'topology.yaml');
       try {
         expect(await runTopologyCommand('declare', opts)).to.equal(0);
-        const yaml = await readFile(FILE, 'utf8');
+        const yaml = await readFile(TOPOLOGY_FILE, 'utf8');
         await writeFile(file, yaml.replace('deliveryLimit: 5', 'deliveryLimit: 7'));
         err = [];
         expect(await runTopologyCommand('declare', { ...opts, file })).to.equal(1);

@@ -4,20 +4,18 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import amqp, { type ChannelModel } from 'amqplib';
 import { takeAll } from '../../helpers/amqp-take.js';
-import { AMQP_URL, cleanBroker, randomNamespace } from '../../helpers/env.js';
+import { AMQP_URL, cleanTopology, randomNamespace } from '../../helpers/env.js';
+import { TOPOLOGY_FILE } from '../../helpers/processes.js';
 import { TopologyError } from '../../../src/shared/errors.js';
 import { TopologyConflictError } from '../../../src/topology/conflict.js';
 import { declareTopology } from '../../../src/topology/declare.js';
 import { exportDefinitions } from '../../../src/topology/export.js';
 import { loadTopologyFile, type Topology } from '../../../src/topology/load.js';
 import { verifyTopology } from '../../../src/topology/verify.js';
-
-const FILE = fileURLToPath(new URL('../../../topology/topology.yaml', import.meta.url));
 
 describe('topology/declare', () => {
   let ns: string;
@@ -27,7 +25,7 @@ describe('topology/declare', () => {
 
   beforeEach(async () => {
     ns = randomNamespace();
-    topology = await loadTopologyFile(FILE, ns);
+    topology = await loadTopologyFile(TOPOLOGY_FILE, ns);
     model = await amqp.connect(AMQP_URL, { noDelay: true });
     raw = await amqp.connect(AMQP_URL, { noDelay: true });
   });
@@ -35,10 +33,7 @@ describe('topology/declare', () => {
   afterEach(async () => {
     await model.close();
     await raw.close();
-    await cleanBroker({
-      queues: topology.queues.map((q) => q.name),
-      exchanges: topology.exchanges.map((e) => e.name),
-    });
+    await cleanTopology(topology);
   });
 
   /** Passive check through the raw connection. */

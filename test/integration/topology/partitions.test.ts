@@ -1,15 +1,13 @@
 // Needs RabbitMQ 3.10+ at AMQP_URL (default amqp://guest:guest@127.0.0.1:5672).
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import amqp, { type ChannelModel } from 'amqplib';
 import { takeAll } from '../../helpers/amqp-take.js';
-import { AMQP_URL, cleanBroker, randomNamespace } from '../../helpers/env.js';
+import { AMQP_URL, cleanTopology, randomNamespace } from '../../helpers/env.js';
+import { TOPOLOGY_FILE } from '../../helpers/processes.js';
 import { declareTopology } from '../../../src/topology/declare.js';
 import { parseTopology, type Topology } from '../../../src/topology/load.js';
 import { verifyTopology } from '../../../src/topology/verify.js';
-
-const FILE = fileURLToPath(new URL('../../../topology/topology.yaml', import.meta.url));
 
 describe('topology partitions', () => {
   let ns: string;
@@ -23,7 +21,7 @@ describe('topology partitions', () => {
     parseTopology(text.replace('partitions: 1', `partitions: ${p}`), ns);
 
   before(async () => {
-    text = await readFile(FILE, 'utf8');
+    text = await readFile(TOPOLOGY_FILE, 'utf8');
   });
 
   beforeEach(async () => {
@@ -36,10 +34,7 @@ describe('topology partitions', () => {
     await model.close();
     await raw.close();
     for (const topology of declared.splice(0)) {
-      await cleanBroker({
-        queues: topology.queues.map((q) => q.name),
-        exchanges: topology.exchanges.map((e) => e.name),
-      });
+      await cleanTopology(topology);
     }
   });
 

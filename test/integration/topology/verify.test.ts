@@ -2,15 +2,14 @@
 // API is played by a local HTTP server, so the management plugin need not be enabled.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import amqp, { type ChannelModel } from 'amqplib';
-import { AMQP_URL, cleanBroker, randomNamespace } from '../../helpers/env.js';
+import { AMQP_URL, cleanTopology, randomNamespace } from '../../helpers/env.js';
+import { TOPOLOGY_FILE } from '../../helpers/processes.js';
 import { declareTopology } from '../../../src/topology/declare.js';
 import { loadTopologyFile, type Topology } from '../../../src/topology/load.js';
 import { formatDifferences, verifyTopology } from '../../../src/topology/verify.js';
 
-const FILE = fileURLToPath(new URL('../../../topology/topology.yaml', import.meta.url));
 const AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
 
 interface Binding {
@@ -72,7 +71,7 @@ describe('topology/verify', () => {
 
   beforeEach(async () => {
     ns = randomNamespace();
-    topology = await loadTopologyFile(FILE, ns);
+    topology = await loadTopologyFile(TOPOLOGY_FILE, ns);
     model = await amqp.connect(AMQP_URL, { noDelay: true });
     await declareTopology(model, topology);
     live = [
@@ -112,10 +111,7 @@ describe('topology/verify', () => {
   afterEach(async () => {
     management.server.close();
     await model.close();
-    await cleanBroker({
-      queues: topology.queues.map((q) => q.name),
-      exchanges: topology.exchanges.map((e) => e.name),
-    });
+    await cleanTopology(topology);
   });
 
   describe('#verifyTopology', () => {

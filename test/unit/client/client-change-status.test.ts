@@ -25,11 +25,9 @@ describe('ExamRelayClient', () => {
 
   describe('#changeStatus', () => {
     it('resolves with the ack data when the server acks the id', async () => {
-      const server = await h.server({ answer: (frame) => ack(frame.id) });
-      const client = h.client({ urls: [server.url] });
-      const acks = record(client, 'ack');
-      await client.connect();
-      const conn = await server.connection(0);
+      const { client, conn, seen } = await h.connected(['ack'], {
+        server: { answer: (frame) => ack(frame.id) },
+      });
 
       const result = await client.changeStatus({ targetExamineeId: 'E001' }, 'STARTED', {
         id: 'm-1',
@@ -39,7 +37,7 @@ describe('ExamRelayClient', () => {
       expect(conn.of('status_change')).to.deep.equal([
         { type: 'status_change', id: 'm-1', data: { targetExamineeId: 'E001', status: 'STARTED' } },
       ]);
-      expect(acks).to.deep.equal([{ id: 'm-1', data: ACK }]);
+      expect(seen.ack).to.deep.equal([{ id: 'm-1', data: ACK }]);
       expect(client.pendingRequests).to.equal(0);
     });
 
@@ -84,12 +82,10 @@ describe('ExamRelayClient', () => {
     });
 
     it('resends the same id on the same connection when no ack comes within requestTimeoutMs', async () => {
-      const server = await h.server({
-        answer: (frame, nth) => (nth === 2 ? ack(frame.id) : undefined),
+      const { server, client, conn } = await h.connected([], {
+        server: { answer: (frame, nth) => (nth === 2 ? ack(frame.id) : undefined) },
+        client: { requestTimeoutMs: 50 },
       });
-      const client = h.client({ urls: [server.url], requestTimeoutMs: 50 });
-      await client.connect();
-      const conn = await server.connection(0);
 
       await client.changeStatus({ examId: 'EXAM1' }, 'STARTED', { id: 'm-4' });
 
@@ -193,10 +189,9 @@ describe('ExamRelayClient', () => {
     });
 
     it('gives a request without an id a random UUID', async () => {
-      const server = await h.server({ answer: (frame) => ack(frame.id) });
-      const client = h.client({ urls: [server.url] });
-      await client.connect();
-      const conn = await server.connection(0);
+      const { client, conn } = await h.connected([], {
+        server: { answer: (frame) => ack(frame.id) },
+      });
 
       await client.changeStatus({ examId: 'EXAM1' }, 'STARTED');
       await client.changeStatus({ examId: 'EXAM1' }, 'STARTED');
@@ -208,10 +203,7 @@ describe('ExamRelayClient', () => {
     });
 
     it('returns the pending promise for an id that is already pending', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      await client.connect();
-      const conn = await server.connection(0);
+      const { client, conn } = await h.connected();
 
       const first = client.changeStatus({ examId: 'EXAM1' }, 'STARTED', { id: 'm-8' });
       const second = client.changeStatus({ examId: 'EXAM1' }, 'ENDED', { id: 'm-8' });
@@ -226,10 +218,7 @@ describe('ExamRelayClient', () => {
 
   describe('#close', () => {
     it('rejects pending requests with ClientClosedError and stops reconnecting', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const disconnected = record(client, 'disconnected');
-      await client.connect();
+      const { server, client, seen } = await h.connected(['disconnected']);
       const pending = client
         .changeStatus({ examId: 'EXAM1' }, 'STARTED', { id: 'm-9' })
         .catch((e: unknown) => e);
@@ -239,7 +228,7 @@ describe('ExamRelayClient', () => {
       const error = await pending;
       expect(error).to.be.instanceOf(ClientClosedError).and.include({ code: 'CLOSED' });
       expect(client.status).to.equal('closed');
-      expect(disconnected).to.deep.equal([
+      expect(seen.disconnected).to.deep.equal([
         { url: server.url, reason: 'client closed', willReconnect: false },
       ]);
       await new Promise((r) => setTimeout(r, 100));

@@ -22,18 +22,14 @@ describe('ExamRelayClient', () => {
 
   describe('statusChange', () => {
     it('is emitted once per seq, in order, ignoring seqs the client already has', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const changes = record(client, 'statusChange');
-      await client.connect();
-      const conn = await server.connection(0);
+      const { client, conn, seen } = await h.connected(['statusChange']);
 
       for (const seq of [1, 2, 2, 1, 3]) conn.send(change(seq));
 
-      await eventually(() => changes.length === 3, 'three changes');
+      await eventually(() => seen.statusChange.length === 3, 'three changes');
       await new Promise((r) => setTimeout(r, 30));
-      expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
-      expect(changes[0]).to.deep.equal({ seq: 1, id: 'm-1', data: change(1).data });
+      expect(seen.statusChange.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
+      expect(seen.statusChange[0]).to.deep.equal({ seq: 1, id: 'm-1', data: change(1).data });
       expect(client.lastSeq).to.equal(3);
     });
 
@@ -57,12 +53,7 @@ describe('ExamRelayClient', () => {
     });
 
     it('is not emitted past a seq gap: the client reconnects and resumes before the gap', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const changes = record(client, 'statusChange');
-      const errors = record(client, 'error');
-      await client.connect();
-      const conn = await server.connection(0);
+      const { server, conn, seen } = await h.connected(['statusChange', 'error']);
 
       conn.send(change(1));
       conn.send(change(3));
@@ -71,61 +62,51 @@ describe('ExamRelayClient', () => {
       expect(again.hello?.resume).to.deep.equal({ lastSeq: 1, epoch: 'e1' });
       again.send(change(2));
       again.send(change(3));
-      await eventually(() => changes.length === 3, 'three changes');
-      expect(changes.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
-      expect(errors[0]).to.be.instanceOf(ProtocolError);
-      expect(errors[0]?.message).to.equal('seq gap: expected 2, got 3');
+      await eventually(() => seen.statusChange.length === 3, 'three changes');
+      expect(seen.statusChange.map((c) => c.seq)).to.deep.equal([1, 2, 3]);
+      expect(seen.error[0]).to.be.instanceOf(ProtocolError);
+      expect(seen.error[0]?.message).to.equal('seq gap: expected 2, got 3');
     });
   });
 
   describe('resync', () => {
     it('is emitted for a resync frame, and changes continue after its toSeq', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const changes = record(client, 'statusChange');
-      const resyncs = record(client, 'resync');
-      await client.connect();
-      const conn = await server.connection(0);
+      const { server, conn, seen } = await h.connected(['statusChange', 'resync']);
 
       conn.send(change(1));
       conn.send({ type: 'resync', data: { fromSeq: 1, toSeq: 5 } });
       conn.send(change(6));
 
-      await eventually(() => changes.length === 2, 'two changes');
-      expect(resyncs).to.deep.equal([{ fromSeq: 1, toSeq: 5 }]);
-      expect(changes.map((c) => c.seq)).to.deep.equal([1, 6]);
+      await eventually(() => seen.statusChange.length === 2, 'two changes');
+      expect(seen.resync).to.deep.equal([{ fromSeq: 1, toSeq: 5 }]);
+      expect(seen.statusChange.map((c) => c.seq)).to.deep.equal([1, 6]);
       expect(server.connections).to.have.length(1);
     });
 
     it('is emitted when the welcome resumes below the client lastSeq, and adopts it', async () => {
-      const server = await h.server({ welcomeSeq: () => 3 });
-      const client = h.client({ urls: [server.url], lastSeq: 10 });
-      const changes = record(client, 'statusChange');
-      const resyncs = record(client, 'resync');
-      await client.connect();
+      const { client, conn, seen } = await h.connected(['statusChange', 'resync'], {
+        server: { welcomeSeq: () => 3 },
+        client: { lastSeq: 10 },
+      });
 
-      (await server.connection(0)).send(change(4));
+      conn.send(change(4));
 
-      await eventually(() => changes.length === 1, 'the change after the reset');
-      expect(resyncs).to.deep.equal([{ fromSeq: 3, toSeq: 10 }]);
+      await eventually(() => seen.statusChange.length === 1, 'the change after the reset');
+      expect(seen.resync).to.deep.equal([{ fromSeq: 3, toSeq: 10 }]);
       expect(client.lastSeq).to.equal(4);
     });
   });
 
   describe('error', () => {
     it('is emitted for an invalid frame, and the connection stays usable', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const errors = record(client, 'error');
-      const changes = record(client, 'statusChange');
-      await client.connect();
-      const conn = await server.connection(0);
+      const { server, conn, seen } = await h.connected(['error', 'statusChange']);
+      const errors = seen.error;
 
       conn.sendRaw('{"type":"status_change","seq":"one"}');
       conn.sendRaw('not json');
       conn.send(change(1));
 
-      await eventually(() => changes.length === 1, 'the valid change');
+      await eventually(() => seen.statusChange.length === 1, 'the valid change');
       expect(errors).to.have.length(2);
       expect(errors.every((e) => e instanceof ProtocolError && e.code === 'PROTOCOL')).to.equal(
         true,
@@ -135,34 +116,24 @@ describe('ExamRelayClient', () => {
     });
 
     it('is emitted for an error frame that answers no pending request', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const errors = record(client, 'error');
-      await client.connect();
+      const { conn, seen } = await h.connected(['error']);
 
-      (await server.connection(0)).send({
-        type: 'error',
-        code: 'RATE_LIMITED',
-        message: 'too many messages; slow down',
-      });
+      conn.send({ type: 'error', code: 'RATE_LIMITED', message: 'too many messages; slow down' });
 
-      await eventually(() => errors.length === 1, 'the error');
-      expect(errors[0]).to.include({ code: 'RATE_LIMITED', retryable: true });
+      await eventually(() => seen.error.length === 1, 'the error');
+      expect(seen.error[0]).to.include({ code: 'RATE_LIMITED', retryable: true });
     });
   });
 
   describe('presence', () => {
     it('is emitted with the frame data', async () => {
-      const server = await h.server();
-      const client = h.client({ urls: [server.url] });
-      const presence = record(client, 'presence');
-      await client.connect();
+      const { conn, seen } = await h.connected(['presence']);
       const data = { clientId: 'E003', online: true, serverId: 'serverA' };
 
-      (await server.connection(0)).send({ type: 'presence', data });
+      conn.send({ type: 'presence', data });
 
-      await eventually(() => presence.length === 1, 'presence');
-      expect(presence[0]).to.deep.equal(data);
+      await eventually(() => seen.presence.length === 1, 'presence');
+      expect(seen.presence[0]).to.deep.equal(data);
     });
   });
 });

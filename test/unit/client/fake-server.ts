@@ -170,18 +170,42 @@ export class Harness {
     return client;
   }
 
+  /**
+   * A fake server and a client on it, connected, with `events` recorded from before the
+   * connect (`seen`); `conn` is the server's side of the client's socket.
+   */
+  async connected<E extends keyof ExamRelayClientEvents>(
+    events: readonly E[] = [],
+    options: { server?: FakeServerOptions; client?: Partial<ExamRelayClientOptions> } = {},
+  ): Promise<{
+    server: FakeServer;
+    client: ExamRelayClient;
+    conn: FakeConnection;
+    seen: { [K in E]: Recorded<K> };
+  }> {
+    const server = await this.server(options.server);
+    const client = this.client({ urls: [server.url], ...options.client });
+    const seen = {} as { [K in E]: Recorded<K> };
+    for (const event of events) seen[event] = record(client, event);
+    await client.connect();
+    return { server, client, conn: await server.connection(0), seen };
+  }
+
   async cleanup(): Promise<void> {
     await Promise.all(this.clients.splice(0).map((c) => c.close()));
     await Promise.all(this.servers.splice(0).map((s) => s.stop()));
   }
 }
 
+/** The first argument of every emission of event `K`, in order. */
+export type Recorded<K extends keyof ExamRelayClientEvents> = ExamRelayClientEvents[K][0][];
+
 /** Collects the arguments of every emission of an event. */
 export function record<K extends keyof ExamRelayClientEvents>(
   client: ExamRelayClient,
   event: K,
-): ExamRelayClientEvents[K][0][] {
-  const seen: ExamRelayClientEvents[K][0][] = [];
+): Recorded<K> {
+  const seen: Recorded<K> = [];
   client.on(event, (...args: ExamRelayClientEvents[K]) => seen.push(args[0]));
   return seen;
 }

@@ -156,101 +156,101 @@ describe('topology/load', () => {
       );
     });
 
-    it('names the path of an unknown field', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue').argumnets = {};
-      });
-      rejects(text, /queues\.status_queue\.argumnets: unknown field/);
-    });
-
-    it('names the path of a value of the wrong type', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue').deliveryLimit = 'five';
-      });
-      rejects(text, /queues\.status_queue\.deliveryLimit: Invalid input: expected number/);
-    });
-
-    it('rejects a binding to an unknown exchange', () => {
-      const text = variant((doc) => {
-        const binding = doc.bindings?.[0];
-        if (binding) binding.exchange = 'relay.sever';
-      });
-      rejects(text, /bindings\.0\.exchange refers to unknown exchange "relay\.sever"/);
-    });
-
-    it('rejects a file without status_queue', () => {
-      const text = variant((doc) => {
-        delete doc.queues.status_queue;
-        doc.bindings = doc.bindings?.filter((b) => b.queue !== 'status_queue');
-      });
-      rejects(text, /queues\.status_queue: required queue is missing/);
-    });
-
-    it('rejects deliveryLimit on a classic queue', () => {
-      const text = variant((doc) => {
-        Object.assign(queue(doc, 'status_queue.dlq'), { type: 'classic', deliveryLimit: 3 });
-      });
-      rejects(text, /queues\.status_queue\.dlq\.deliveryLimit: needs type quorum/);
-    });
-
-    it('rejects a non-durable quorum queue', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue.dlq').durable = false;
-      });
-      rejects(text, /queues\.status_queue\.dlq\.durable: quorum queues must be durable/);
-    });
-
-    it('rejects a status_queue without a single active consumer', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue').singleActiveConsumer = false;
-      });
-      rejects(text, /queues\.status_queue\.singleActiveConsumer: must be true/);
-    });
-
-    it('rejects partitions on a queue other than status_queue', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue.dlq').partitions = 2;
-      });
-      rejects(text, /queues\.status_queue\.dlq\.partitions: only status_queue can be partitioned/);
-    });
-
-    it('rejects a partition count of 0', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue').partitions = 0;
-      });
-      rejects(text, /queues\.status_queue\.partitions: Too small/);
-    });
-
-    it('rejects a queue of the file named like a partition', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue').partitions = 2;
-        doc.queues['status_queue.1'] = { type: 'classic' };
-      });
-      rejects(text, /queues\.status_queue\.1: clashes with partition 1 of status_queue/);
-    });
-
-    it('rejects at-least-once dead-lettering without overflow reject-publish', () => {
-      const text = variant((doc) => {
-        queue(doc, 'status_queue').overflow = 'drop-head';
-      });
-      rejects(
-        text,
+    /** One change to the real file each, and the error that names what is wrong. */
+    const refused: [title: string, change: (doc: Doc) => void, message: RegExp][] = [
+      [
+        'names the path of an unknown field',
+        (doc) => {
+          queue(doc, 'status_queue').argumnets = {};
+        },
+        /queues\.status_queue\.argumnets: unknown field/,
+      ],
+      [
+        'names the path of a value of the wrong type',
+        (doc) => {
+          queue(doc, 'status_queue').deliveryLimit = 'five';
+        },
+        /queues\.status_queue\.deliveryLimit: Invalid input: expected number/,
+      ],
+      [
+        'rejects a binding to an unknown exchange',
+        (doc) => {
+          const binding = doc.bindings?.[0];
+          if (binding) binding.exchange = 'relay.sever';
+        },
+        /bindings\.0\.exchange refers to unknown exchange "relay\.sever"/,
+      ],
+      [
+        'rejects a file without status_queue',
+        (doc) => {
+          delete doc.queues.status_queue;
+          doc.bindings = doc.bindings?.filter((b) => b.queue !== 'status_queue');
+        },
+        /queues\.status_queue: required queue is missing/,
+      ],
+      // Options only quorum queues have.
+      ...(['deliveryLimit', 'groupSize'] as const).map(
+        (option): [string, (doc: Doc) => void, RegExp] => [
+          `rejects ${option} on a classic queue`,
+          (doc) => {
+            Object.assign(queue(doc, 'status_queue.dlq'), { type: 'classic', [option]: 3 });
+          },
+          new RegExp(`queues\\.status_queue\\.dlq\\.${option}: needs type quorum`),
+        ],
+      ),
+      [
+        'rejects a non-durable quorum queue',
+        (doc) => {
+          queue(doc, 'status_queue.dlq').durable = false;
+        },
+        /queues\.status_queue\.dlq\.durable: quorum queues must be durable/,
+      ],
+      [
+        'rejects a status_queue without a single active consumer',
+        (doc) => {
+          queue(doc, 'status_queue').singleActiveConsumer = false;
+        },
+        /queues\.status_queue\.singleActiveConsumer: must be true/,
+      ],
+      [
+        'rejects partitions on a queue other than status_queue',
+        (doc) => {
+          queue(doc, 'status_queue.dlq').partitions = 2;
+        },
+        /queues\.status_queue\.dlq\.partitions: only status_queue can be partitioned/,
+      ],
+      [
+        'rejects a partition count of 0',
+        (doc) => {
+          queue(doc, 'status_queue').partitions = 0;
+        },
+        /queues\.status_queue\.partitions: Too small/,
+      ],
+      [
+        'rejects a queue of the file named like a partition',
+        (doc) => {
+          queue(doc, 'status_queue').partitions = 2;
+          doc.queues['status_queue.1'] = { type: 'classic' };
+        },
+        /queues\.status_queue\.1: clashes with partition 1 of status_queue/,
+      ],
+      [
+        'rejects at-least-once dead-lettering without overflow reject-publish',
+        (doc) => {
+          queue(doc, 'status_queue').overflow = 'drop-head';
+        },
         /queues\.status_queue\.overflow: at-least-once dead-lettering needs reject-publish/,
-      );
-    });
-
-    it('rejects a group size on a classic queue', () => {
-      const text = variant((doc) => {
-        Object.assign(queue(doc, 'status_queue.dlq'), { type: 'classic', groupSize: 3 });
-      });
-      rejects(text, /queues\.status_queue\.dlq\.groupSize: needs type quorum/);
-    });
-
-    it('rejects a serverQueue name without {serverId}', () => {
-      const text = variant((doc) => {
-        doc.serverQueue.name = 'server_queue';
-      });
-      rejects(text, /serverQueue\.name: must contain \{serverId\}/);
-    });
+      ],
+      [
+        'rejects a serverQueue name without {serverId}',
+        (doc) => {
+          doc.serverQueue.name = 'server_queue';
+        },
+        /serverQueue\.name: must contain \{serverId\}/,
+      ],
+    ];
+    for (const [title, change, message] of refused) {
+      it(title, () => rejects(variant(change), message));
+    }
   });
 });
