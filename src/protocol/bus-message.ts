@@ -75,13 +75,34 @@ const routeOf = <
     data: z.discriminatedUnion('messageType', kinds),
   });
 
-export const StateManagerRoute = routeOf([
+const ClientCommandKinds = [
   StatusChangeCommandData,
   ConnectCommandData,
   DisconnectCommandData,
-  TickData,
-]);
+] as const;
+
+/** Most messages one `batch` carries (either direction). */
+export const MAX_BATCH_MESSAGES = 1000;
+
+/**
+ * What one socket server put on one `status_queue` partition in one turn, in the order its
+ * clients sent it: one publish, one confirm, one signature and one parse for all of it.
+ */
+const CommandBatchData = toStateManager('batch', {
+  messages: z
+    .array(z.discriminatedUnion('messageType', ClientCommandKinds))
+    .min(1)
+    .max(MAX_BATCH_MESSAGES),
+});
+
+/** One command for the state manager, not a batch. */
+export const SingleStateManagerRoute = routeOf([...ClientCommandKinds, TickData]);
+
+export const StateManagerRoute = routeOf([...ClientCommandKinds, TickData, CommandBatchData]);
 export type StateManagerRoute = z.infer<typeof StateManagerRoute>;
+export type SingleStateManagerRoute = z.infer<typeof SingleStateManagerRoute>;
+/** A client's command (not a tick, not a batch): what a command batch carries. */
+export type ClientCommandData = z.infer<(typeof ClientCommandKinds)[number]>;
 
 /**
  * Connections and status of servers: a heartbeat names one server (with `clients`, each
@@ -166,9 +187,6 @@ const SingleServerRouteKinds = [
   ConnectedRouteData,
 ] as const;
 
-/** Most messages one `batch` carries. */
-export const MAX_BATCH_MESSAGES = 1000;
-
 /**
  * What the state manager routed to one server in one turn, in the order it was routed: one
  * publish, one signature and one parse for all of them.
@@ -205,7 +223,7 @@ export type StatusChangeRoute = RouteOf<ServerRoute, 'status_change'>;
 type Body<D> = D extends unknown ? Omit<D, 'sourceServer' | 'targetServer'> : never;
 
 /** The one builder of `route_message` envelopes, for every role and every kind. */
-export function routeMessage<D extends StateManagerRoute['data'] | SingleServerRoute['data']>(
+export function routeMessage<D extends SingleStateManagerRoute['data'] | SingleServerRoute['data']>(
   sourceServer: string,
   targetServer: D['targetServer'],
   body: Body<D>,
@@ -216,9 +234,9 @@ export function routeMessage<D extends StateManagerRoute['data'] | SingleServerR
 /** A command for the state manager from `sourceServer`. */
 export function toStateManagerMessage(
   sourceServer: string,
-  body: Body<StateManagerRoute['data']>,
-): StateManagerRoute {
-  return routeMessage<StateManagerRoute['data']>(sourceServer, STATE_MANAGER, body);
+  body: Body<SingleStateManagerRoute['data']>,
+): SingleStateManagerRoute {
+  return routeMessage<SingleStateManagerRoute['data']>(sourceServer, STATE_MANAGER, body);
 }
 
 /** A message for one server's queue. */

@@ -2,8 +2,9 @@ import {
   toStateManagerMessage,
   type ConnectionInfo,
   type Identity,
+  type SingleStateManagerRoute,
   type StatusChangeRequest,
-  type StatusQueueMessage,
+  type SyncState,
 } from '../protocol/index.js';
 
 /**
@@ -17,7 +18,7 @@ export function linkCommand(
   messageType: 'connect' | 'disconnect',
   link: ConnectionInfo,
   timestamp: string,
-): StatusQueueMessage {
+): SingleStateManagerRoute {
   return toStateManagerMessage(serverId, { messageType, payload: { ...link, timestamp } });
 }
 
@@ -26,7 +27,7 @@ export function statusChangeCommand(
   serverId: string,
   actor: Identity,
   frame: StatusChangeRequest,
-): StatusQueueMessage {
+): SingleStateManagerRoute {
   return toStateManagerMessage(serverId, {
     messageType: 'status_change',
     requestId: frame.id,
@@ -43,7 +44,7 @@ export function statusChangeCommand(
 }
 
 /** This server's heartbeat: the clients it holds, with each connection's identity. */
-export function heartbeatMessage(serverId: string, clients: ConnectionInfo[]): StatusQueueMessage {
+export function heartbeatMessage(serverId: string, clients: ConnectionInfo[]): SyncState {
   return {
     type: 'sync_state',
     data: {

@@ -1,4 +1,4 @@
-import type { StatusQueueMessage } from '../protocol/index.js';
+import type { StatusQueueCommand } from './status-publisher.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Session, SessionRegistry } from './session.js';
 import { linkCommand } from './commands.js';
@@ -7,7 +7,7 @@ export interface DisconnectReportsDeps {
   serverId: string;
   sessions: SessionRegistry;
   metrics: ServerMetrics;
-  publish(message: StatusQueueMessage): Promise<void>;
+  publish(message: StatusQueueCommand): Promise<void>;
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   type Hello,
   type Identity,
   type StatusChangeRequest,
-  type StatusQueueMessage,
 } from '../protocol/index.js';
 import { UnavailableError } from '../shared/errors.js';
 import type { SocketServerConfig } from './config.js';
@@ -19,6 +18,7 @@ import type { History, WelcomeState } from './history.js';
 import { OrderedDelivery } from './ordered-delivery.js';
 import { linkCommand, statusChangeCommand } from './commands.js';
 import { TokenBucket } from './rate-limit.js';
+import type { StatusQueueCommand } from './status-publisher.js';
 
 type Resume = NonNullable<Hello['resume']>;
 
@@ -31,7 +31,7 @@ export interface SocketContext {
   metrics: ServerMetrics;
   sessions: SessionRegistry;
   history: History;
-  publish(message: StatusQueueMessage): Promise<void>;
+  publish(message: StatusQueueCommand): Promise<void>;
   /** Called once when an authenticated session's socket closes. */
   onEnd(session: Session): void;
 }

@@ -9,7 +9,12 @@ import { isTransientRedisError } from '../shared/redis/errors.js';
 import { ReplicaWait } from '../shared/redis/replica-wait.js';
 import type { RoleDeps } from '../shared/role-deps.js';
 import type { Topology } from '../topology/index.js';
-import { StatusQueueMessage, parseJson } from '../protocol/index.js';
+import {
+  StatusQueueMessage,
+  parseJson,
+  type SingleStateManagerRoute,
+  type SyncState,
+} from '../protocol/index.js';
 import { RelayError } from '../shared/errors.js';
 import { Clock } from './clock.js';
 import { KeyedBatches } from './keyed-queue.js';
@@ -150,14 +155,23 @@ export function createStateManager(
       delivery.ack();
       return;
     }
-    const message = parsed.value;
+    // A batch's commands enter their lanes now, in its order; the delivery is acked once
+    // every one of them is applied and routed (a failure sends the whole batch back: the
+    // scripts are idempotent, so what was applied is found done).
+    const settled = await Promise.allSettled(
+      unbatched(parsed.value).map((message) => applyOne(message, delivery.signal, started)),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    delivery.ack();
+  }
+
+  async function applyOne(message: OneMessage, held: AbortSignal, started: number): Promise<void> {
     const type = message.type === 'sync_state' ? 'heartbeat' : message.data.messageType;
     // The exam's lane holds the Redis work and starts the routing; the confirms are awaited
     // outside it, so the next changes of the exam need not wait for this one's.
-    const held = delivery.signal;
     const applied = await lanes.run(laneOf(message), { message, held });
     if (applied) await retrying(held, applied.route, applied.routing);
-    delivery.ack();
     metrics.messages.inc({ type, result: 'ok' });
     metrics.handleSeconds.observe({ type }, (performance.now() - started) / 1000);
   }
@@ -266,7 +280,7 @@ export function createStateManager(
   }
 
   /** Applies a message and returns how to route what it did. */
-  async function dispatch(message: StatusQueueMessage): Promise<Route | undefined> {
+  async function dispatch(message: OneMessage): Promise<Route | undefined> {
     if (message.type === 'sync_state') {
       clock.heardUpTo(message.data.timestamp);
       await handleHeartbeat(message, handlerDeps);
@@ -340,8 +354,19 @@ export function createStateManager(
 }
 
 /** A message held from `status_queue`, and the signal that says it was given back. */
+/** One message of `status_queue`, a batch's commands taken one by one. */
+type OneMessage = SingleStateManagerRoute | SyncState;
+
+/** The messages a delivery carries: a batch's commands in order, else the message itself. */
+function unbatched(message: StatusQueueMessage): OneMessage[] {
+  if (message.type === 'sync_state') return [message];
+  const { data } = message;
+  if (data.messageType !== 'batch') return [{ type: message.type, data }];
+  return data.messages.map((one) => ({ type: message.type, data: one }));
+}
+
 interface Job {
-  message: StatusQueueMessage;
+  message: OneMessage;
   held: AbortSignal;
 }
 
@@ -352,7 +377,7 @@ interface Applied {
 }
 
 /** Whether a message's Redis work is one script call, made before its handler first awaits. */
-function singleCall(message: StatusQueueMessage): boolean {
+function singleCall(message: OneMessage): boolean {
   if (message.type === 'sync_state') return false;
   const { data } = message;
   switch (data.messageType) {
@@ -367,7 +392,7 @@ function singleCall(message: StatusQueueMessage): boolean {
 }
 
 /** The lane a message waits in: its exam's, or the heartbeat lane. */
-function laneOf(message: StatusQueueMessage): string {
+function laneOf(message: OneMessage): string {
   if (message.type === 'sync_state') return '';
   const { data } = message;
   return data.messageType === 'tick' ? '' : `exam:${data.payload.examId}`;

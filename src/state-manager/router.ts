@@ -1,7 +1,6 @@
 import type { ManagedChannel, PublishResult } from '../shared/amqp/channel.js';
 import type { Names } from '../topology/index.js';
 import {
-  MAX_BATCH_MESSAGES,
   STATE_MANAGER,
   type ServerRoute,
   type SingleServerRoute,
@@ -9,6 +8,7 @@ import {
   type SyncState,
 } from '../protocol/index.js';
 import type { BusSigner } from '../shared/bus-signature.js';
+import { TurnBatches } from '../shared/turn-batches.js';
 
 /**
  * Publishes what a handler did in Redis. Started in its exam's lane, it publishes before its
@@ -17,16 +17,12 @@ import type { BusSigner } from '../shared/bus-signature.js';
  */
 export type Route = () => Promise<void>;
 
-/** What is routed to one server in this turn, with who waits for its confirm. */
-interface Outgoing {
-  messages: SingleServerRoute['data'][];
-  waiters: { resolve(result: PublishResult): void; reject(err: unknown): void }[];
-}
-
 /** Where the state manager sends what it routes: one server's queue, all of them, or the DLQ. */
 export class Router {
-  private readonly outgoing = new Map<string, Outgoing>();
-  private flushScheduled = false;
+  /** What is routed to each server in this turn. */
+  private readonly batches = new TurnBatches<SingleServerRoute['data'], PublishResult>(
+    (target, messages) => this.publishTo(target, messages),
+  );
 
   constructor(
     private readonly channel: ManagedChannel,
@@ -46,34 +42,13 @@ export class Router {
   toServer(message: SingleServerRoute): Promise<PublishResult> {
     const target = message.data.targetServer;
     this.counted(message.data.messageType);
-    return new Promise<PublishResult>((resolve, reject) => {
-      let out = this.outgoing.get(target);
-      if (!out) {
-        out = { messages: [], waiters: [] };
-        this.outgoing.set(target, out);
-      }
-      out.messages.push(message.data);
-      out.waiters.push({ resolve, reject });
-      if (out.messages.length >= MAX_BATCH_MESSAGES) {
-        this.outgoing.delete(target);
-        this.publishTo(target, out);
-      } else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        queueMicrotask(() => this.flush());
-      }
-    });
+    return this.batches.add(target, message.data);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    for (const [target, out] of this.outgoing) this.publishTo(target, out);
-    this.outgoing.clear();
-  }
-
-  private publishTo(target: string, out: Outgoing): void {
-    const [only] = out.messages;
+  private publishTo(target: string, messages: SingleServerRoute['data'][]): Promise<PublishResult> {
+    const [only] = messages;
     const message: ServerRoute =
-      out.messages.length === 1 && only
+      messages.length === 1 && only
         ? { type: 'route_message', data: only }
         : {
             type: 'route_message',
@@ -81,21 +56,21 @@ export class Router {
               sourceServer: STATE_MANAGER,
               targetServer: target,
               messageType: 'batch',
-              messages: out.messages,
+              messages,
             },
           };
     const body = Buffer.from(JSON.stringify(message));
-    this.channel
-      .publish(this.names.routeExchange, this.names.serverRoutingKey(target), body, {
+    return this.channel.publish(
+      this.names.routeExchange,
+      this.names.serverRoutingKey(target),
+      body,
+      {
         mandatory: true,
         contentType: 'application/json',
         type: message.type,
         headers: this.signer.headers(body),
-      })
-      .then(
-        (result) => out.waiters.forEach((w) => w.resolve(result)),
-        (err: unknown) => out.waiters.forEach((w) => w.reject(err)),
-      );
+      },
+    );
   }
 
   /** Publishes `sync_state` to every server queue and the admin. */

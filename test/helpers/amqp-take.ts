@@ -1,7 +1,11 @@
 // Reading a queue in assertions without basic.get: quorum queues with a single active consumer
 // (status_queue and its partitions) refuse basic.get with 405 RESOURCE_LOCKED ("basic.get
 // operations are not supported by quorum queues with single active consumer").
-import type { ChannelModel, ConsumeMessage } from 'amqplib';
+import amqp, { type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { z } from 'zod';
+import { parseJson } from '../../src/protocol/index.js';
+import { SIGNATURE_HEADER, type BusSigner } from '../../src/shared/bus-signature.js';
+import { AMQP_URL } from './env.js';
 
 /** Most time a helper waits for messages the queue said it holds. */
 const WAIT_MS = 10_000;
@@ -89,4 +93,51 @@ export async function requeueUntilDeadLettered(
     await ch.close().catch(() => undefined);
     await probe.close().catch(() => undefined);
   }
+}
+
+/**
+ * Takes every message ready in `queue` (basic.get, for queues that allow it), checks each is
+ * signed by `signer`, and parses it with `schema` as its consumer would.
+ */
+export async function takeSignedParsed<T>(
+  ch: Channel,
+  queue: string,
+  signer: BusSigner,
+  schema: z.ZodType<T>,
+): Promise<T[]> {
+  const out: T[] = [];
+  for (;;) {
+    const got = await ch.get(queue, { noAck: true });
+    if (!got) return out;
+    if (!signer.verify(got.content, got.properties.headers?.[SIGNATURE_HEADER])) {
+      throw new Error(`unsigned message in ${queue}`);
+    }
+    const parsed = parseJson(schema, got.content.toString('utf8'));
+    if (!parsed.ok) throw new Error(parsed.error);
+    out.push(parsed.value);
+  }
+}
+
+/**
+ * A direct exchange and a non-durable queue bound to it with `routingKey`, declared on a
+ * connection of the test's own; `remove()` deletes both and closes it.
+ */
+export async function boundQueue(
+  exchange: string,
+  queue: string,
+  routingKey: string,
+): Promise<{ ch: Channel; remove(): Promise<void> }> {
+  const model = await amqp.connect(AMQP_URL);
+  const ch = await model.createChannel();
+  await ch.assertExchange(exchange, 'direct', { durable: false });
+  await ch.assertQueue(queue, { durable: false });
+  await ch.bindQueue(queue, exchange, routingKey);
+  return {
+    ch,
+    async remove() {
+      await ch.deleteQueue(queue);
+      await ch.deleteExchange(exchange);
+      await model.close();
+    },
+  };
 }

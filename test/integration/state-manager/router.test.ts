@@ -1,38 +1,35 @@
 // Needs RabbitMQ running (AMQP_URL, localhost default). Declares its own exchange and queue in
 // a random namespace and deletes them afterwards.
 import { expect } from 'chai';
-import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import type { Channel } from 'amqplib';
 import { pino } from 'pino';
 import { AmqpConnection } from '../../../src/shared/amqp/connection.js';
 import { ManagedChannel } from '../../../src/shared/amqp/channel.js';
-import { BusSigner, SIGNATURE_HEADER } from '../../../src/shared/bus-signature.js';
+import { BusSigner } from '../../../src/shared/bus-signature.js';
 import { createNames } from '../../../src/topology/names.js';
 import { Router } from '../../../src/state-manager/router.js';
 import {
   ServerQueueMessage,
-  parseJson,
   toServerMessage,
   type SingleServerRoute,
 } from '../../../src/protocol/index.js';
 import { AMQP_URL, randomNamespace } from '../../helpers/env.js';
+import { boundQueue, takeSignedParsed } from '../../helpers/amqp-take.js';
 
 describe('state-manager/Router', () => {
   const silent = pino({ level: 'silent' });
   const signer = new BusSigner('router-test-secret-0123456789abcdef');
   const names = createNames(randomNamespace());
   const queue = names.entity('serverX_queue');
-  let admin: ChannelModel;
+  let bound: Awaited<ReturnType<typeof boundQueue>>;
   let ch: Channel;
   let connection: AmqpConnection;
   let channel: ManagedChannel;
   let router: Router;
 
   before(async () => {
-    admin = await amqp.connect(AMQP_URL);
-    ch = await admin.createChannel();
-    await ch.assertExchange(names.routeExchange, 'direct', { durable: false, autoDelete: false });
-    await ch.assertQueue(queue, { durable: false });
-    await ch.bindQueue(queue, names.routeExchange, names.serverRoutingKey('serverX'));
+    bound = await boundQueue(names.routeExchange, queue, names.serverRoutingKey('serverX'));
+    ch = bound.ch;
     connection = new AmqpConnection({ urls: [AMQP_URL], name: 'router-test', logger: silent });
     await connection.start();
     channel = new ManagedChannel({ connection, name: 'router-test', logger: silent });
@@ -43,9 +40,7 @@ describe('state-manager/Router', () => {
   after(async () => {
     await channel.close();
     await connection.close();
-    await ch.deleteQueue(queue);
-    await ch.deleteExchange(names.routeExchange);
-    await admin.close();
+    await bound.remove();
   });
 
   const presence = (target: string, clientId: string): SingleServerRoute =>
@@ -54,18 +49,8 @@ describe('state-manager/Router', () => {
       examId: 'EXAM1',
       payload: { clientId, online: true, serverId: 'serverA' },
     });
-  /** Every message in the queue, verified and parsed as the server does. */
-  async function drain() {
-    const out = [];
-    for (;;) {
-      const got = await ch.get(queue, { noAck: true });
-      if (!got) return out;
-      expect(signer.verify(got.content, got.properties.headers?.[SIGNATURE_HEADER])).to.equal(true);
-      const parsed = parseJson(ServerQueueMessage, got.content.toString('utf8'));
-      if (!parsed.ok) throw new Error(parsed.error);
-      out.push(parsed.value);
-    }
-  }
+  /** Every message in the queue, verified and parsed as its consumer does. */
+  const drain = () => takeSignedParsed(ch, queue, signer, ServerQueueMessage);
 
   it('sends what is routed to one server in one turn as one signed batch, in order', async () => {
     const results = await Promise.all(

@@ -98,7 +98,8 @@ const link = fc.record({
   timestamp,
 });
 
-export const validStatusQueueMessage = fc.oneof(
+/** A client's command as a server puts it on status_queue. */
+const clientCommand = fc.oneof(
   toStateManager(
     'status_change',
     fc.record(
@@ -109,6 +110,25 @@ export const validStatusQueueMessage = fc.oneof(
   ),
   toStateManager('connect', link, {}),
   toStateManager('disconnect', link, {}),
+);
+
+/** What one server put on one partition in one turn. */
+const commandBatch = fc.record({
+  type: fc.constant('route_message'),
+  data: fc.record({
+    sourceServer: serverId,
+    targetServer: fc.constant('state-manager'),
+    messageType: fc.constant('batch'),
+    messages: fc.array(
+      clientCommand.map((m) => m.data),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
+});
+
+export const validStatusQueueMessage = fc.oneof(
+  clientCommand,
+  commandBatch,
   toStateManager('tick', fc.record({ timestamp }), {}),
   syncState,
 );
