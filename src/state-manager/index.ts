@@ -156,13 +156,28 @@ export function createStateManager(
       return;
     }
     // A batch's commands enter their lanes now, in its order; the delivery is acked once
-    // every one of them is applied and routed (a failure sends the whole batch back: the
-    // scripts are idempotent, so what was applied is found done).
+    // every one of them is applied and routed.
+    const messages = unbatched(parsed.value);
     const settled = await Promise.allSettled(
-      unbatched(parsed.value).map((message) => applyOne(message, delivery.signal, started)),
+      messages.map((message) => applyOne(message, delivery.signal, started)),
     );
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    const failed = messages.filter((_, i) => settled[i]?.status === 'rejected');
+    const [first] = settled.filter((r) => r.status === 'rejected');
+    if (!first) return delivery.ack();
+    // A lone message goes back to the queue (the delivery limit dead-letters a poison one). A
+    // batch's failed commands are put back alone, so the rest of the batch is done with and
+    // a poison command meets the delivery limit by itself; while the delivery can no longer
+    // be acked, the whole batch comes back instead (the scripts are idempotent).
+    if (messages.length === 1 || delivery.signal.aborted) throw first.reason;
+    log.warn(
+      { err: first.reason, failed: failed.length, of: messages.length },
+      'commands of a batch failed; putting them back alone',
+    );
+    for (const message of failed) {
+      if (message.type === 'route_message' && message.data.messageType !== 'tick') {
+        await router.resubmit(message, names.statusRoutingKeyFor(message.data.payload.examId));
+      }
+    }
     delivery.ack();
   }
 

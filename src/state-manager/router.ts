@@ -4,11 +4,13 @@ import {
   STATE_MANAGER,
   type ServerRoute,
   type SingleServerRoute,
+  type SingleStateManagerRoute,
   type StateManagerRoute,
   type SyncState,
 } from '../protocol/index.js';
 import type { BusSigner } from '../shared/bus-signature.js';
 import { TurnBatches } from '../shared/turn-batches.js';
+import { UnavailableError } from '../shared/errors.js';
 
 /**
  * Publishes what a handler did in Redis. Started in its exam's lane, it publishes before its
@@ -90,6 +92,21 @@ export class Router {
       contentType: 'application/json',
       headers: this.signer.headers(body),
     });
+  }
+
+  /**
+   * Puts one command of a batch back on its `status_queue` partition by itself, persistent and
+   * mandatory, as a socket server would have published it.
+   */
+  async resubmit(message: SingleStateManagerRoute, routingKey: string): Promise<void> {
+    const body = Buffer.from(JSON.stringify(message));
+    const { returned } = await this.channel.publish(this.names.statusExchange, routingKey, body, {
+      persistent: true,
+      mandatory: true,
+      contentType: 'application/json',
+      headers: this.signer.headers(body),
+    });
+    if (returned) throw new UnavailableError(`no queue took the command (${routingKey})`);
   }
 
   /** Dead-letters a message the state manager refuses, with the reason in a header. */
