@@ -28,7 +28,7 @@ export async function cleanRedis(
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
+      if (keys.length > 0) await redis.unlink(...keys);
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
