@@ -36,6 +36,27 @@ local function applyExam(a, epoch)
 end
 local function serversOf(key)
   return table.concat(redis.call('HKEYS', key), '|')
+end
+-- The servers holding sockets of the exam's supervisors, in one read of the exam's index
+-- (fields serverId|supervisorId), and the acting supervisor's own servers (its other tabs see
+-- its changes in any exam). Returns them as "a|b" and a route "id:server" per id of \`ids\`.
+local function supervisorRoutes(indexKey, actorConnsKey, actorId, ids)
+  local first, seen, servers = {}, {}, {}
+  local function add(serverId, id)
+    if not first[id] then first[id] = serverId end
+    if not seen[serverId] then
+      seen[serverId] = true
+      servers[#servers + 1] = serverId
+    end
+  end
+  for _, field in ipairs(redis.call('HKEYS', indexKey)) do
+    local bar = string.find(field, '|', 1, true)
+    if bar then add(string.sub(field, 1, bar - 1), string.sub(field, bar + 1)) end
+  end
+  for _, serverId in ipairs(redis.call('HKEYS', actorConnsKey)) do add(serverId, actorId) end
+  local routes = {}
+  for i, id in ipairs(ids) do routes[i] = id .. ':' .. (first[id] or '') end
+  return table.concat(servers, '|'), table.concat(routes, ',')
 end`;
 
 /**
@@ -48,10 +69,11 @@ end`;
  * exam (part 0,
  * as APPLY_TARGETED's), examinees (ids), keys (seq, history, conns: a client's key around its
  * id), frame (head, mid, tail: an examinee's frame is head .. seq .. mid .. id .. tail),
- * supervisors (connections keys; the last part only).
+ * supervisors (the last part only: indexKey, actorConnsKey, actorId, ids).
  * Returns { 'DUP' } when the whole request was applied before, { 'GAP' } when the part before
  * is not applied, else { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…",
- * supervisorServers "a|b,…" } (servers per examinee of the part, and per supervisor given).
+ * supervisorServers "a|b", supervisorRoutes "id:server,…" } (servers per examinee of the
+ * part; the supervisors' on the last part).
  */
 const APPLY_CHANGE_PART = `${CHANGE_STEPS}
 local a = cjson.decode(ARGV[1])
@@ -85,9 +107,10 @@ if not done then
 end
 local servers = {}
 for i, id in ipairs(a.examinees) do servers[i] = serversOf(key(k.conns, id)) end
-local sup = {}
-for i, conns in ipairs(a.supervisors) do sup[i] = serversOf(conns) end
-return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.concat(sup, ',') }
+local supServers, supRoutes = '', ''
+local s = a.supervisors
+if s then supServers, supRoutes = supervisorRoutes(s.indexKey, s.actorConnsKey, s.actorId, s.ids) end
+return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), supServers, supRoutes }
 `;
 
 /**
@@ -97,12 +120,12 @@ return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), table.
  * one exam can go to Redis together, in order, in one round trip.
  * Args: request, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, durable,
  * examineesKey,
- * supervisorsKey, connsPrefix, connsSuffix (a client's connections key around its id),
+ * supervisorsKey, supervisorIndexKey (the exam's supervisor connections), actorConnsKey,
  * supervisorId, ack, trace (JSON of the request record), exam (as APPLY_CHANGE_PART's),
  * examinee ({id, seqKey, historyKey, connsKey, prefix, suffix}).
  * Returns { 'FORBIDDEN' } when the examinee is not in the exam, else
  * { 'OK' | 'DUP', epoch, examSeq, seqs "id:seq", examineeServers "a|b",
- *   supervisorServers "a|b,…", supervisors "id,…", storedAck (DUP only) }.
+ *   supervisorServers "a|b", supervisors "id,…", storedAck (DUP only) }.
  */
 const APPLY_TARGETED = `${CHANGE_STEPS}
 local a = cjson.decode(ARGV[1])
@@ -115,12 +138,12 @@ local supervisors = redis.call('SMEMBERS', a.supervisorsKey)
 local acting = false
 for _, id in ipairs(supervisors) do if id == a.supervisorId then acting = true end end
 if not acting then supervisors[#supervisors + 1] = a.supervisorId end
-local sup = {}
-for i, id in ipairs(supervisors) do sup[i] = serversOf(a.connsPrefix .. id .. a.connsSuffix) end
+local supServers, supRoutes =
+  supervisorRoutes(a.supervisorIndexKey, a.actorConnsKey, a.supervisorId, supervisors)
 local examineeServers = serversOf(e.connsKey)
 if stored[1] then
   return { 'DUP', stored[2] or '', stored[3] or '0', stored[4] or '', examineeServers,
-    table.concat(sup, ','), table.concat(supervisors, ','), stored[1] }
+    supServers, table.concat(supervisors, ','), stored[1] }
 end
 local err = checkTypes(e)
 if err then return err end
@@ -128,15 +151,12 @@ local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = applyExam(a, epoch)
 local seqs = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
 local traceSeqs = { seqs }
-local routes = { e.id .. ':' .. (string.match(examineeServers, '^[^|]+') or '') }
-for i, id in ipairs(supervisors) do
-  traceSeqs[i + 1] = id .. ':' .. examSeq
-  routes[i + 1] = id .. ':' .. (string.match(sup[i], '^[^|]+') or '')
-end
+local routes = e.id .. ':' .. (string.match(examineeServers, '^[^|]+') or '')
+for i, id in ipairs(supervisors) do traceSeqs[i + 1] = id .. ':' .. examSeq end
 redis.call('HSET', a.request, 'part:0', seqs, 'ack', a.ack, 'trace', a.trace,
-  'seqs', table.concat(traceSeqs, ','), 'routes', table.concat(routes, ','))
+  'seqs', table.concat(traceSeqs, ','), 'routes', routes .. ',' .. supRoutes)
 redis.call('EXPIRE', a.request, a.requestTtl)
-return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, table.concat(sup, ','),
+return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, supServers,
   table.concat(supervisors, ',') }
 `;
 
@@ -145,7 +165,7 @@ return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, table.concat(sup
  * heartbeat taken then) it does nothing if that connection has since closed or a newer one
  * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
  * epochKey, newEpoch, durable, serverId, connId, clientId, role, examId, at, heardAt, retention,
- * restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }: wentOnline is 1
+ * supervisorIndexKey? (a supervisor's: its exam's supervisor connections), restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }: wentOnline is 1
  * when no other connection of the client is registered.
  */
 const CONNECT = `${EPOCH_INLINE}
@@ -177,6 +197,10 @@ redis.call('HSET', a.serverKey, field, a.connId .. '|' .. a.at, 'status', 'ACTIV
 redis.call('HDEL', a.serverKey, gone)
 redis.call('SADD', a.membersKey, a.clientId)
 redis.call('EXPIRE', a.membersKey, a.retention)
+if a.supervisorIndexKey then
+  redis.call('HSET', a.supervisorIndexKey, a.serverId .. '|' .. a.clientId, a.connId)
+  redis.call('EXPIRE', a.supervisorIndexKey, a.retention)
+end
 redis.call('SADD', a.serversKey, a.serverId)
 local seq = tonumber(redis.call('GET', a.seqKey) or '0')
 return { 'OK', seq, epochOf(a.epochKey, a.newEpoch, a.durable), wentOnline }
@@ -184,8 +208,9 @@ return { 'OK', seq, epochOf(a.epochKey, a.newEpoch, a.durable), wentOnline }
 
 /**
  * Removes one connection of a client (its last socket on `serverId` closed, or the server is
- * DOWN), leaving a `gone:` mark on the server. Args: routeKey, connsKey, serverKey, serverId,
- * connId, clientId, at. Returns { 'OFFLINE', role, examId } when it was the client's last
+ * DOWN), leaving a `gone:` mark on the server, and a supervisor's entry in its exam's
+ * supervisor connections. Args: routeKey, connsKey, serverKey, supervisorIndex (the key of an
+ * exam's supervisor connections around the exam id), serverId, connId, clientId, at. Returns { 'OFFLINE', role, examId } when it was the client's last
  * connection anywhere (the route goes too), else { 'KEEP' }.
  */
 const DISCONNECT = `
@@ -199,6 +224,10 @@ redis.call('HSET', a.serverKey, 'gone:' .. a.clientId, a.connId .. '|' .. a.at)
 if redis.call('HGET', a.connsKey, a.serverId) ~= a.connId then return { 'KEEP' } end
 redis.call('HDEL', a.connsKey, a.serverId)
 local route = redis.call('HMGET', a.routeKey, 'serverId', 'role', 'examId')
+if route[2] == 'supervisor' and route[3] then
+  local index = a.supervisorIndex[1] .. route[3] .. a.supervisorIndex[2]
+  redis.call('HDEL', index, a.serverId .. '|' .. a.clientId)
+end
 local rest = redis.call('HKEYS', a.connsKey)
 if #rest == 0 then
   redis.call('DEL', a.routeKey)
@@ -241,8 +270,19 @@ export interface ApplyChangePartArgs extends ChangeArgs {
   examinees: string[];
   keys: { seq: Affixes; history: Affixes; conns: Affixes };
   frame: { head: string; mid: string; tail: string };
-  /** Connections keys of the supervisors whose servers the reply lists (the last part). */
-  supervisors: string[];
+  /** The last part only: whose servers and routes the reply lists. */
+  supervisors?: SupervisorsArgs;
+}
+
+/** The exam's supervisors, as read in one step by the change scripts. */
+interface SupervisorsArgs {
+  /** The exam's supervisor connections (`examSupervisorConnections`). */
+  indexKey: string;
+  /** The acting supervisor's connections key, and its id. */
+  actorConnsKey: string;
+  actorId: string;
+  /** The supervisors whose routes the reply lists, in order. */
+  ids: string[];
 }
 
 /** What a per-id key has around the id (see `keyAffixes`). */
@@ -273,8 +313,8 @@ interface ExamineeArgs {
 export interface ApplyTargetedArgs extends ChangeArgs {
   examineesKey: string;
   supervisorsKey: string;
-  connsPrefix: string;
-  connsSuffix: string;
+  supervisorIndexKey: string;
+  actorConnsKey: string;
   supervisorId: string;
   ack: string;
   trace: string;
@@ -301,6 +341,8 @@ export interface ConnectArgs {
   at: string;
   heardAt: string;
   retention: number;
+  /** A supervisor's: its exam's supervisor connections, kept with its own. */
+  supervisorIndexKey?: string;
   restoreTakenAt?: string;
 }
 
@@ -308,6 +350,8 @@ export interface DisconnectArgs {
   routeKey: string;
   connsKey: string;
   serverKey: string;
+  /** An exam's supervisor connections key around the exam id. */
+  supervisorIndex: Affixes;
   serverId: string;
   connId: string;
   clientId: string;

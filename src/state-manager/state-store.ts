@@ -2,7 +2,12 @@ import type { Redis } from 'ioredis';
 import { keyAffixes, type RedisKeys } from '../shared/redis/keys.js';
 import { newEpochId } from '../shared/redis/commands.js';
 import { unwrap } from '../shared/redis/pipeline.js';
-import { SeqList, StoredAck, type RequestTrace } from '../shared/redis/records.js';
+import {
+  SeqList,
+  StoredAck,
+  SupervisorConnectionField,
+  type RequestTrace,
+} from '../shared/redis/records.js';
 import type { ConnectionInfo, Role, StatusChangeData } from '../protocol/index.js';
 import {
   examineeFrameTemplate,
@@ -129,14 +134,13 @@ export class StateStore {
       requestId,
       statusChangeDataFor(data, id, 'examinee'),
     );
-    const [connsPrefix, connsSuffix] = keyAffixes(k.clientConnections);
     const ack: StoredAck = { examinees: [id], data };
     const reply = this.scripts.applyTargeted({
       ...this.changeArgs(k.request(data.supervisorId, requestId)),
       examineesKey: k.examExaminees(examId),
       supervisorsKey: k.examSupervisors(examId),
-      connsPrefix,
-      connsSuffix,
+      supervisorIndexKey: k.examSupervisorConnections(examId),
+      actorConnsKey: k.clientConnections(data.supervisorId),
       supervisorId: data.supervisorId,
       ack: JSON.stringify(ack),
       trace: JSON.stringify(c.trace),
@@ -177,7 +181,7 @@ export class StateStore {
           ...d,
           servers: splitServers(examineeServers),
         })),
-        supervisorServers: [...new Set((supervisorServers ?? '').split(',').flatMap(splitServers))],
+        supervisorServers: splitServers(supervisorServers),
         examinees: first.examinees,
         data: first.data,
       };
@@ -201,7 +205,6 @@ export class StateStore {
     const request = k.request(data.supervisorId, requestId);
     const supervisors = [...new Set([...audience.supervisors, data.supervisorId])];
     const common = this.changeArgs(request);
-    const supervisorConns = supervisors.map((id) => k.clientConnections(id));
     const [prefix, suffix] = statusChangeFrameParts(requestId, data);
     const exam = {
       seqKey: k.examSeq(examId),
@@ -245,7 +248,16 @@ export class StateStore {
           examinees: examinees.slice(part * EXAMINEES_PER_PART, (part + 1) * EXAMINEES_PER_PART),
           keys,
           frame,
-          supervisors: part === parts - 1 ? supervisorConns : [],
+          ...(part === parts - 1
+            ? {
+                supervisors: {
+                  indexKey: k.examSupervisorConnections(examId),
+                  actorConnsKey: k.clientConnections(data.supervisorId),
+                  actorId: data.supervisorId,
+                  ids: supervisors,
+                },
+              }
+            : {}),
         }),
       ),
     );
@@ -256,7 +268,9 @@ export class StateStore {
       const reply = settled.value;
       if (reply[0] === 'DUP') return this.replay(request, audience.supervisors);
       if (reply[0] === 'GAP') throw new Error(`${request}: part ${part - 1} not applied`);
-      const [epoch, examSeq, seqs, servers, supervisorServers] = reply.map((v) => String(v ?? ''));
+      const [epoch, examSeq, seqs, servers, supervisorServers, routes] = reply.map((v) =>
+        String(v ?? ''),
+      );
       const serverLists = servers ? servers.split(',') : [];
       outcome.epoch = epoch ?? '';
       outcome.examSeq = Number(examSeq);
@@ -264,9 +278,8 @@ export class StateStore {
         outcome.deliveries.push({ ...d, servers: splitServers(serverLists[i]) }),
       );
       if (part === parts - 1) {
-        const perSupervisor = (supervisorServers ?? '').split(',').map(splitServers);
-        outcome.supervisorServers = [...new Set(perSupervisor.flat())];
-        supervisorRoutes = supervisors.map((id, i) => `${id}:${perSupervisor[i]?.[0] ?? ''}`);
+        outcome.supervisorServers = splitServers(supervisorServers);
+        supervisorRoutes = routes ? routes.split(',') : [];
       }
     }
     const ack: StoredAck = { examinees, data };
@@ -327,10 +340,10 @@ export class StateStore {
     return unwrap(await pipeline.exec()).map((v) => (Array.isArray(v) ? v.map(String) : []));
   }
 
-  /** Servers holding sockets of an exam's supervisors. */
+  /** Servers holding sockets of an exam's supervisors: one read of the exam's index. */
   async supervisorServers(examId: string): Promise<string[]> {
-    const supervisors = await this.redis.smembers(this.keys.examSupervisors(examId));
-    return [...new Set((await this.serversOf(supervisors)).flat())];
+    const fields = await this.redis.hkeys(this.keys.examSupervisorConnections(examId));
+    return [...new Set(fields.map(SupervisorConnectionField.serverOf))];
   }
 
   /**
@@ -348,6 +361,7 @@ export class StateStore {
       connsKey: k.clientConnections(c.clientId),
       serverKey: k.serverConnections(c.serverId),
       membersKey: supervisor ? k.examSupervisors(c.examId) : k.examExaminees(c.examId),
+      ...(supervisor ? { supervisorIndexKey: k.examSupervisorConnections(c.examId) } : {}),
       seqKey: supervisor ? k.examSeq(c.examId) : k.clientSeq(c.clientId),
       serversKey: k.servers(),
       epochKey: k.epoch(),
@@ -379,6 +393,7 @@ export class StateStore {
       routeKey: k.clientRoute(c.clientId),
       connsKey: k.clientConnections(c.clientId),
       serverKey: k.serverConnections(c.serverId),
+      supervisorIndex: keyAffixes(k.examSupervisorConnections),
       ...c,
     });
     if (reply[0] !== 'OFFLINE') return undefined;

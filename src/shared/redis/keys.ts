@@ -29,6 +29,12 @@ export interface RedisKeys {
   examExaminees(examId: string): string;
   /** Set of supervisor ids that have joined the exam. */
   examSupervisors(examId: string): string;
+  /**
+   * Hash `{serverId}|{supervisorId}` -> connId: every socket server holding a socket of one of
+   * the exam's supervisors, kept with `clientConnections` by the same scripts, so routing to
+   * the exam's supervisors is one read, whatever their number.
+   */
+  examSupervisorConnections(examId: string): string;
   /** Hash: outcome of a processed request, for idempotency. */
   request(supervisorId: string, requestId: string): string;
   /** Set of the ids of every socket server that has reported in. */
@@ -57,6 +63,7 @@ export function createRedisKeys(namespace: string): RedisKeys {
     examHistory: (id) => `${p}exam:${id}:history`,
     examExaminees: (examId) => `${p}exam:${examId}:examinees`,
     examSupervisors: (examId) => `${p}exam:${examId}:supervisors`,
+    examSupervisorConnections: (examId) => `${p}exam:${examId}:supervisor-connections`,
     request: (supervisorId, requestId) => `${p}request:${supervisorId}:${requestId}`,
     servers: () => `${p}servers`,
     stateManagers: () => `${p}state-managers`,

@@ -90,6 +90,16 @@ export const SeqList = {
   },
 };
 
+/**
+ * A field of `exam:{examId}:supervisor-connections`: `{serverId}|{supervisorId}` (neither id
+ * can hold `|`), value the connection id. Written by the state manager's connect and
+ * disconnect scripts beside the supervisor's own connections.
+ */
+export const SupervisorConnectionField = {
+  encode: (serverId: string, supervisorId: string) => `${serverId}|${supervisorId}`,
+  serverOf: (field: string) => field.slice(0, field.indexOf('|')),
+};
+
 /** The stored outcome of a request (`request:{supervisorId}:{requestId}` field `ack`). */
 export const StoredAck = z.object({
   examinees: z.array(z.string()),

@@ -2,8 +2,9 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { createRedisKeys } from '../../../src/shared/redis/keys.js';
-import { StateStore } from '../../../src/state-manager/state-store.js';
+import type { StateStore } from '../../../src/state-manager/state-store.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
+import { testStateStore } from '../../helpers/state-store.js';
 
 describe('state-manager/StateStore#connect: who came online', () => {
   let redis: Redis;
@@ -13,11 +14,7 @@ describe('state-manager/StateStore#connect: who came online', () => {
   beforeEach(() => {
     redis = rawRedis();
     namespace = randomNamespace();
-    store = new StateStore(redis, createRedisKeys(namespace), {
-      retentionSeconds: 60,
-      historyMax: 10,
-      examHistoryMax: 10,
-    });
+    store = testStateStore(redis, createRedisKeys(namespace));
   });
   afterEach(async () => {
     await cleanRedis(namespace);

@@ -2,9 +2,10 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { createRedisKeys, type RedisKeys } from '../../../src/shared/redis/keys.js';
-import { EXAMINEES_PER_PART, StateStore } from '../../../src/state-manager/state-store.js';
+import { EXAMINEES_PER_PART, type StateStore } from '../../../src/state-manager/state-store.js';
 import type { StatusChangeData } from '../../../src/protocol/index.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
+import { testStateStore } from '../../helpers/state-store.js';
 
 describe('state-manager/StateStore exam-wide changes', () => {
   let redis: Redis;
@@ -41,11 +42,7 @@ describe('state-manager/StateStore exam-wide changes', () => {
     redis = rawRedis();
     namespace = randomNamespace();
     keys = createRedisKeys(namespace);
-    store = new StateStore(redis, keys, {
-      retentionSeconds: 60,
-      historyMax: 10,
-      examHistoryMax: 10,
-    });
+    store = testStateStore(redis, keys);
     await redis.hset(keys.clientConnections(ids[1] ?? ''), 'serverB', 'c1', 'serverA', 'c2');
   });
   afterEach(async () => {

@@ -2,9 +2,10 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { createRedisKeys } from '../../../src/shared/redis/keys.js';
-import { StateStore } from '../../../src/state-manager/state-store.js';
+import type { StateStore } from '../../../src/state-manager/state-store.js';
 import { ServerRegistry } from '../../../src/state-manager/server-registry.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
+import { testStateStore } from '../../helpers/state-store.js';
 
 describe('state-manager/ServerRegistry', () => {
   let redis: Redis;
@@ -18,11 +19,7 @@ describe('state-manager/ServerRegistry', () => {
     redis = rawRedis();
     namespace = randomNamespace();
     const keys = createRedisKeys(namespace);
-    store = new StateStore(redis, keys, {
-      retentionSeconds: 60,
-      historyMax: 10,
-      examHistoryMax: 10,
-    });
+    store = testStateStore(redis, keys);
     servers = new ServerRegistry(redis, keys, store);
   });
   afterEach(async () => {
