@@ -44,6 +44,15 @@ export function examineeFrameTemplate(
   return { head, mid: suffix.slice(0, -end.length) + '"', tail: '"}}' };
 }
 
+/** One examinee's frame from `examineeFrameTemplate` (the state manager's scripts do the same in Lua). */
+export function fillExamineeFrame(
+  t: { head: string; mid: string; tail: string },
+  seq: number,
+  examineeId: string,
+): string {
+  return `${t.head}${seq}${t.mid}${examineeId}${t.tail}`;
+}
+
 /** The `status_change` frame as JSON text. */
 export function statusChangeFrameJson(seq: number, id: string, data: StatusChangeData): string {
   const [prefix, suffix] = statusChangeFrameParts(id, data);

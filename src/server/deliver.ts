@@ -1,7 +1,7 @@
 import type { Logger } from '../shared/logger.js';
 import {
-  statusChangeDataFor,
-  statusChangeFrameJson,
+  examineeFrameTemplate,
+  fillExamineeFrame,
   statusChangeFrameParts,
   type AckPayload,
   type RouteOf,
@@ -64,16 +64,17 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
     if (session.delivery?.offer(seq, text, epoch)) delivered += 1;
     else metrics.duplicatesDropped.inc();
   };
-  // Every supervisor (and, for a targeted change, the examinee) sees the same data: encode it
-  // once per message, not once per socket.
+  // Every supervisor (and, for a targeted change, the examinee) sees the same data, and each
+  // examinee of an exam-wide change the same with its own id: encode it once per message, not
+  // once per socket.
   const [prefix, suffix] = statusChangeFrameParts(requestId, payload);
   for (const session of sessions.supervisorsOf(examId)) {
     offer(session, supervisorSeq, `${prefix}${supervisorSeq}${suffix}`);
   }
+  const examWide =
+    payload.targetExamineeId === undefined ? examineeFrameTemplate(requestId, payload) : undefined;
   for (const { clientId, seq } of deliveries) {
-    const data = statusChangeDataFor(payload, clientId, 'examinee');
-    const text =
-      data === payload ? `${prefix}${seq}${suffix}` : statusChangeFrameJson(seq, requestId, data);
+    const text = examWide ? fillExamineeFrame(examWide, seq, clientId) : `${prefix}${seq}${suffix}`;
     for (const session of sessions.of(clientId)) offer(session, seq, text);
   }
   if (delivered > 0) metrics.deliverySeconds.observe((Date.now() - sentAt) / 1000);

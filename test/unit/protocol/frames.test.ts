@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import {
   examineeFrameTemplate,
+  fillExamineeFrame,
   statusChangeDataFor,
   statusChangeFrameJson,
 } from '../../../src/protocol/index.js';
@@ -19,13 +20,13 @@ describe('examineeFrameTemplate', () => {
         fc.integer({ min: 1, max: 2 ** 40 }),
         (id, supervisorId, examId, examineeId, status, seq) => {
           const data = { supervisorId, examId, status, timestamp: '2024-01-01T09:00:00.000Z' };
-          const { head, mid, tail } = examineeFrameTemplate(id, data);
+          const template = examineeFrameTemplate(id, data);
           const expected = statusChangeFrameJson(
             seq,
             id,
             statusChangeDataFor(data, examineeId, 'examinee'),
           );
-          expect(`${head}${seq}${mid}${examineeId}${tail}`).to.equal(expected);
+          expect(fillExamineeFrame(template, seq, examineeId)).to.equal(expected);
           expect(JSON.parse(expected)).to.deep.include({ seq, id });
         },
       ),
