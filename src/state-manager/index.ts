@@ -368,7 +368,6 @@ export function createStateManager(
   };
 }
 
-/** A message held from `status_queue`, and the signal that says it was given back. */
 /** One message of `status_queue`, a batch's commands taken one by one. */
 type OneMessage = SingleStateManagerRoute | SyncState;
 
@@ -380,6 +379,7 @@ function unbatched(message: StatusQueueMessage): OneMessage[] {
   return data.messages.map((one) => ({ type: message.type, data: one }));
 }
 
+/** A message held from `status_queue`, and the signal that says it was given back. */
 interface Job {
   message: OneMessage;
   held: AbortSignal;
