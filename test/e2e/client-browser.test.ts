@@ -101,11 +101,16 @@ describe('ExamRelayClient in a browser (real cluster)', function () {
     routedIn(redis, cluster.namespace, clientId, serverId);
 
   before(async () => {
-    [cluster, http, browser] = await Promise.all([
-      Cluster.start({ servers: ['serverA', 'serverB'] }),
-      staticServer(),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS }),
+    // Each is kept as soon as it is up and only then is a failure thrown, so `after` stops
+    // whatever started even when another part (say, the browser) could not.
+    const started = await Promise.allSettled([
+      Cluster.start({ servers: ['serverA', 'serverB'] }).then((c) => (cluster = c)),
+      staticServer().then((s) => (http = s)),
+      chromium
+        .launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+        .then((b) => (browser = b)),
     ]);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     redis = rawRedis();
     page = await browser.newPage();
     page.on('pageerror', (err) => pageErrors.push(err.message));
