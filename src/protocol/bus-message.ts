@@ -140,7 +140,7 @@ export type AckPayload = z.infer<typeof AckPayload>;
 /**
  * A change to push to local clients: `deliveries` says which examinee gets which seq, and every
  * local supervisor of `examId` gets it with `supervisorSeq` (supervisors share the exam's
- * stream). On the acting supervisor's server it also carries the `ack`, sent after them.
+ * stream).
  */
 const StatusChangeRouteData = toServer('status_change', {
   requestId: RequestId,
@@ -149,10 +149,12 @@ const StatusChangeRouteData = toServer('status_change', {
   payload: StatusChangeData,
   deliveries: z.array(Delivery),
   supervisorSeq: Seq,
-  ack: AckPayload.optional(),
 });
 
-/** The completion reply alone, when the acting supervisor's server holds no recipient. */
+/**
+ * The completion reply, to the acting supervisor's server once every frame of the change is
+ * confirmed (which servers were unreachable decides `delivered` and `pending`).
+ */
 const AckRouteData = toServer('ack', { requestId: RequestId, payload: AckPayload });
 
 /** A refused request, for the acting supervisor. */

@@ -82,8 +82,6 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
     { messageId: requestId, supervisorId: payload.supervisorId, delivered },
     'status change delivered',
   );
-  // After the deliveries of the same change.
-  if (message.data.ack) sendAck(requestId, message.data.ack, deps);
 }
 
 /** The completion reply to the acting supervisor's sockets here. */
