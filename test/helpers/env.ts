@@ -17,6 +17,9 @@ export function rawRedis(): Redis {
   return new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
 }
 
+/** The Redis client name of `cleanRedis`, so the bench can tell its commands from a system's. */
+export const CLEANUP_CLIENT_NAME = 'relay-cleanup';
+
 /** Deletes every Redis key of the namespace (on the machine's Redis unless `connect` says). */
 export async function cleanRedis(
   namespace: string,
@@ -24,6 +27,7 @@ export async function cleanRedis(
 ): Promise<void> {
   const redis = connect();
   try {
+    await redis.client('SETNAME', CLEANUP_CLIENT_NAME);
     let cursor = '0';
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
