@@ -563,13 +563,18 @@ describe('faults in everyday situations', function () {
       await onlyOn('E001', 'serverA');
       await onlyOn('S001', 'serverB');
       const ids = Array.from({ length: CHANGES }, (_, i) => `order-${i}`);
-      ids.forEach((id, i) =>
-        supervisor.send({
-          type: 'status_change',
-          id,
-          data: { targetExamineeId: 'E001', status: STATUSES[i % STATUSES.length] },
-        }),
-      );
+      const send = (from: number, to: number) =>
+        ids.slice(from, to).forEach((id, i) =>
+          supervisor.send({
+            type: 'status_change',
+            id,
+            data: { targetExamineeId: 'E001', status: STATUSES[(from + i) % STATUSES.length] },
+          }),
+        );
+      // The first half is pipelined; once the active state manager is known, the second half
+      // is, and the kill follows in the same turn, so it lands with changes on their way
+      // however fast the first half went.
+      send(0, CHANGES / 2);
       const acks = () => new Set(supervisor.of('ack').map((f) => String(f.id))).size;
       await eventually(async () => acks() >= 100, '100 acks', 60_000);
       // The one consuming (single active consumer): the one that has applied changes.
@@ -579,8 +584,11 @@ describe('faults in everyday situations', function () {
       expect(active, 'active state managers').to.have.length(1);
       const [victim] = active;
       if (!victim) throw new Error('no active state manager');
-      await victim.stop('SIGKILL');
+      send(CHANGES / 2, CHANGES);
+      const killed = victim.stop('SIGKILL');
+      // Read now: the standby takes over as soon as the broker sees the victim gone.
       const ackedAtKill = acks();
+      await killed;
       started().stateManagers.splice(started().stateManagers.indexOf(victim), 1);
       await started().startStateManager();
       expect(ackedAtKill, 'killed mid-stream').to.be.below(CHANGES);
