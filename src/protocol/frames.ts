@@ -52,9 +52,3 @@ export function fillExamineeFrame(
 ): string {
   return `${t.head}${seq}${t.mid}${examineeId}${t.tail}`;
 }
-
-/** The `status_change` frame as JSON text. */
-export function statusChangeFrameJson(seq: number, id: string, data: StatusChangeData): string {
-  const [prefix, suffix] = statusChangeFrameParts(id, data);
-  return `${prefix}${seq}${suffix}`;
-}

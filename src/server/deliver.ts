@@ -72,7 +72,9 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
     offer(session, supervisorSeq, `${prefix}${supervisorSeq}${suffix}`);
   }
   const examWide =
-    payload.targetExamineeId === undefined ? examineeFrameTemplate(requestId, payload) : undefined;
+    payload.targetExamineeId === undefined && deliveries.length > 0
+      ? examineeFrameTemplate(requestId, payload)
+      : undefined;
   for (const { clientId, seq } of deliveries) {
     const text = examWide ? fillExamineeFrame(examWide, seq, clientId) : `${prefix}${seq}${suffix}`;
     for (const session of sessions.of(clientId)) offer(session, seq, text);

@@ -165,8 +165,9 @@ return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, supServers,
  * heartbeat taken then) it does nothing if that connection has since closed or a newer one
  * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
  * epochKey, newEpoch, durable, serverId, connId, clientId, role, examId, at, heardAt, retention,
- * supervisorIndexKey? (a supervisor's: its exam's supervisor connections), restoreTakenAt?. Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }: wentOnline is 1
- * when no other connection of the client is registered.
+ * supervisorIndexKey? (a supervisor's: its exam's supervisor connections), restoreTakenAt?.
+ * Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }: wentOnline is 1 when no other
+ * connection of the client is registered.
  */
 const CONNECT = `${EPOCH_INLINE}
 local a = cjson.decode(ARGV[1])
@@ -210,8 +211,9 @@ return { 'OK', seq, epochOf(a.epochKey, a.newEpoch, a.durable), wentOnline }
  * Removes one connection of a client (its last socket on `serverId` closed, or the server is
  * DOWN), leaving a `gone:` mark on the server, and a supervisor's entry in its exam's
  * supervisor connections. Args: routeKey, connsKey, serverKey, supervisorIndex (the key of an
- * exam's supervisor connections around the exam id), serverId, connId, clientId, at. Returns { 'OFFLINE', role, examId } when it was the client's last
- * connection anywhere (the route goes too), else { 'KEEP' }.
+ * exam's supervisor connections around the exam id), serverId, connId, clientId, at. Returns
+ * { 'OFFLINE', role, examId } when it was the client's last connection anywhere (the route
+ * goes too), else { 'KEEP' }.
  */
 const DISCONNECT = `
 local a = cjson.decode(ARGV[1])

@@ -266,7 +266,7 @@ export class StateStore {
       // A part that failed fails the change; the parts after it found a gap and did nothing.
       if (settled.status === 'rejected') throw settled.reason;
       const reply = settled.value;
-      if (reply[0] === 'DUP') return this.replay(request, audience.supervisors);
+      if (reply[0] === 'DUP') return this.replay(request, examId, data.supervisorId);
       if (reply[0] === 'GAP') throw new Error(`${request}: part ${part - 1} not applied`);
       const [epoch, examSeq, seqs, servers, supervisorServers, routes] = reply.map((v) =>
         String(v ?? ''),
@@ -308,8 +308,11 @@ export class StateStore {
     return outcome;
   }
 
-  /** A request applied before: what it gave, with the routes as they are now. */
-  private async replay(request: string, supervisors: string[]): Promise<ChangeOutcome> {
+  /**
+   * A request applied before: what it gave, with the routes as they are now (the supervisors'
+   * as the change scripts read them: the exam's index and the acting supervisor's sockets).
+   */
+  private async replay(request: string, examId: string, actorId: string): Promise<ChangeOutcome> {
     const stored = await this.redis.hgetall(request);
     // Written by this same store: a record that does not parse is a bug, not input.
     const ack = StoredAck.parse(JSON.parse(stored.ack ?? 'null'));
@@ -317,16 +320,17 @@ export class StateStore {
       .filter(([field]) => field.startsWith('part:'))
       .sort(([a], [b]) => Number(a.slice(5)) - Number(b.slice(5)))
       .flatMap(([, value]) => SeqList.decode(value));
-    const [examineeServers, supervisorServers] = await Promise.all([
+    const [examineeServers, supervisorServers, actorServers] = await Promise.all([
       this.serversOf(seqs.map((s) => s.clientId)),
-      this.serversOf(supervisors),
+      this.supervisorServers(examId),
+      this.serversOf([actorId]),
     ]);
     return {
       duplicate: true,
       epoch: stored.epoch ?? '',
       examSeq: Number(stored.examSeq ?? 0),
       deliveries: seqs.map((s, i) => ({ ...s, servers: examineeServers[i] ?? [] })),
-      supervisorServers: [...new Set(supervisorServers.flat())],
+      supervisorServers: [...new Set([...supervisorServers, ...actorServers.flat()])],
       examinees: ack.examinees,
       data: ack.data,
     };

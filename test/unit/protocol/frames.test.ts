@@ -4,7 +4,7 @@ import {
   examineeFrameTemplate,
   fillExamineeFrame,
   statusChangeDataFor,
-  statusChangeFrameJson,
+  statusChangeFrameParts,
 } from '../../../src/protocol/index.js';
 import { STATUSES, clientId, requestId } from './arbitraries.js';
 
@@ -21,11 +21,11 @@ describe('examineeFrameTemplate', () => {
         (id, supervisorId, examId, examineeId, status, seq) => {
           const data = { supervisorId, examId, status, timestamp: '2024-01-01T09:00:00.000Z' };
           const template = examineeFrameTemplate(id, data);
-          const expected = statusChangeFrameJson(
-            seq,
+          const [prefix, suffix] = statusChangeFrameParts(
             id,
             statusChangeDataFor(data, examineeId, 'examinee'),
           );
+          const expected = `${prefix}${seq}${suffix}`;
           expect(fillExamineeFrame(template, seq, examineeId)).to.equal(expected);
           expect(JSON.parse(expected)).to.deep.include({ seq, id });
         },
