@@ -7,8 +7,9 @@
 #                                       is in sync and every Sentinel knows primary, replica
 #                                       and the other Sentinels
 #   scripts/redis-sentinel.sh status    what each Sentinel names as primary, and each node's role
-#   scripts/redis-sentinel.sh failover  SENTINEL FAILOVER, then wait until every Sentinel names
-#                                       the new primary and the old one is its replica, in sync
+#   scripts/redis-sentinel.sh failover  SENTINEL FAILOVER (again if Sentinel aborts it), then wait
+#                                       until every Sentinel names the new primary and the old
+#                                       one is its replica, in sync
 #   scripts/redis-sentinel.sh down      stop the five processes and remove their data
 #
 # Then REDIS_SENTINELS=127.0.0.1:26391,127.0.0.1:26392,127.0.0.1:26393 REDIS_SENTINEL_NAME=exam-relay
@@ -218,7 +219,20 @@ failover() {
     sleep 0.5
   done
   echo "failover from 127.0.0.1:$old to 127.0.0.1:$new requested"
-  wait_for "the Sentinels do not name 127.0.0.1:$new as primary" all_name "$new"
+  until all_name "$new"; do
+    if ((SECONDS >= deadline)); then
+      for log in "$DIR"/*/*.log; do echo "--- $log" >&2 && tail -n 15 "$log" >&2; done
+      die "the Sentinels do not name 127.0.0.1:$new as primary"
+    fi
+    # Sentinel can abort its own failover (-failover-abort-slave-timeout): another Sentinel,
+    # not yet told of it, turned the promoted replica back into a replica. Once it has given
+    # up (the old primary named, no failover in progress), ask again.
+    if [[ $(primary_of "${SENTINELS[0]}") == "127.0.0.1 $old" ]] && sentinel_ready "${SENTINELS[0]}" &&
+      [[ $(cli "${SENTINELS[0]}" SENTINEL FAILOVER "$NAME" 2>&1) == OK ]]; then
+      echo "failover aborted by Sentinel; requested again"
+    fi
+    sleep 0.5
+  done
   wait_for "127.0.0.1:$old did not become an in-sync replica of 127.0.0.1:$new" in_sync "$new" "$old"
   echo "primary is 127.0.0.1:$new; 127.0.0.1:$old is its replica"
 }
