@@ -49,7 +49,7 @@ export function deliverRouted(message: ServerQueueMessage, deps: Deps): void {
       return;
     case 'connected':
       for (const session of deps.sessions.of(data.payload.clientId)) {
-        session.delivery?.syncTo(data.payload.seq, data.payload.epoch);
+        session.delivery.syncTo(data.payload.seq, data.payload.epoch);
       }
       return;
   }
@@ -61,7 +61,7 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
   const sentAt = Date.parse(payload.timestamp);
   let delivered = 0;
   const offer = (session: Session, seq: number, text: string) => {
-    if (session.delivery?.offer(seq, text, epoch)) delivered += 1;
+    if (session.delivery.offer(seq, text, epoch)) delivered += 1;
     else metrics.duplicatesDropped.inc();
   };
   // Every supervisor (and, for a targeted change, the examinee) sees the same data, and each

@@ -27,6 +27,9 @@ export interface WelcomeState {
  * or its exam's for a supervisor, who sees every change of the exam), statuses and snapshots.
  */
 export class History {
+  /** The last epoch read: every session of the numbering holds this one string, not a copy. */
+  private epoch = '';
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -50,8 +53,9 @@ export class History {
         : Promise.resolve([]),
       this.redis.hmget(k.examStatus(identity.examId), ...StatusRecord.fields),
     ]);
+    if (epoch !== this.epoch) this.epoch = epoch;
     return {
-      epoch,
+      epoch: this.epoch,
       seq: Number(seq ?? 0),
       status: StatusRecord.current(StatusRecord.decode(own), StatusRecord.decode(exam)),
     };

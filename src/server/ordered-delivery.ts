@@ -2,12 +2,13 @@ import type { Logger } from '../shared/logger.js';
 import { backoff } from '../shared/backoff.js';
 import type { HistoryFrame } from './history.js';
 
-export interface OrderedDeliveryOptions {
-  clientId: string;
-  /** The last seq the client has; frames after it are sent in order. */
-  cursor: number;
-  /** The epoch `cursor` counts in. */
-  epoch: string;
+/**
+ * Where a connection's ordered stream comes from and goes to: the session itself, so a
+ * socket holds no closures for it.
+ */
+export interface DeliverySink {
+  readonly clientId: string;
+  readonly log: Logger;
   /** Reads the client's stored frames after a seq, oldest first (at most 1000). */
   read(afterSeq: number): Promise<HistoryFrame[]>;
   /**
@@ -16,13 +17,16 @@ export interface OrderedDeliveryOptions {
    */
   rebase(epoch: string): Promise<number>;
   /** Sends one frame's JSON text to the client. */
-  send(text: string, replayed: boolean): void;
+  sendFrame(text: string, replayed: boolean): void;
   /** Tells the client the history cannot cover (fromSeq, toSeq]. */
   resync(fromSeq: number, toSeq: number): void;
-  logger: Logger;
-  /** How long an out-of-order frame waits for the gap to fill live before reading history. */
-  gapWaitMs?: number;
 }
+
+/** How long an out-of-order frame waits for the gap to fill live before reading history. */
+const GAP_WAIT_MS = 200;
+
+/** No frame waiting: most connections, most of the time, hold no map of their own. */
+const NONE: ReadonlyMap<number, string> = new Map();
 
 /**
  * Per-connection ordering of `status_change` frames: sends seq cursor+1, cursor+2, … with no
@@ -32,19 +36,34 @@ export interface OrderedDeliveryOptions {
  * state manager's `connected` reply.
  */
 export class OrderedDelivery {
-  cursor: number;
-  epoch: string;
   private rebasing: Promise<void> | undefined;
-  private readonly pending = new Map<number, string>();
+  /** Frames that arrived ahead of the cursor, by seq; created when the first one does. */
+  private early: Map<number, string> | undefined;
   private gapTimer: NodeJS.Timeout | undefined;
   private filling: Promise<void> | undefined;
   private refillAfter = false;
   private failures = 0;
   private closed = false;
 
-  constructor(private readonly options: OrderedDeliveryOptions) {
-    this.cursor = options.cursor;
-    this.epoch = options.epoch;
+  /**
+   * `cursor` is the last seq the client has, in numbering `epoch`; frames after it are sent in
+   * order. `gapWaitMs`: how long an out-of-order frame waits for the gap to fill live before
+   * history is read.
+   */
+  constructor(
+    private readonly sink: DeliverySink,
+    public cursor: number,
+    public epoch: string,
+    private readonly gapWaitMs = GAP_WAIT_MS,
+  ) {}
+
+  /** The frames waiting for their turn (read-only; `hold` adds one). */
+  private get pending(): ReadonlyMap<number, string> {
+    return this.early ?? NONE;
+  }
+
+  private hold(seq: number, text: string): void {
+    (this.early ??= new Map()).set(seq, text);
   }
 
   /**
@@ -55,11 +74,11 @@ export class OrderedDelivery {
   offer(seq: number, text: string, epoch = this.epoch): boolean {
     if (epoch !== this.epoch) this.rebase(epoch);
     if (this.rebasing) {
-      this.pending.set(seq, text);
+      this.hold(seq, text);
       return true;
     }
     if (seq <= this.cursor || this.pending.has(seq)) return false;
-    this.pending.set(seq, text);
+    this.hold(seq, text);
     this.drain(false);
     return true;
   }
@@ -72,17 +91,17 @@ export class OrderedDelivery {
 
   private rebase(epoch: string): void {
     this.epoch = epoch;
-    this.pending.clear();
+    this.early = undefined;
     const attempt = (n: number): Promise<void> =>
-      this.options.rebase(epoch).then(
+      this.sink.rebase(epoch).then(
         (cursor) => {
           if (this.epoch !== epoch) return;
           this.cursor = cursor;
-          for (const seq of this.pending.keys()) if (seq <= cursor) this.pending.delete(seq);
+          for (const seq of this.pending.keys()) if (seq <= cursor) this.early?.delete(seq);
         },
         async (err: unknown) => {
           const delay = backoff(n, { base: 200, cap: 5000 });
-          this.options.logger.warn({ err, retryInMs: Math.round(delay) }, 'rebase failed');
+          this.sink.log.warn({ err, retryInMs: Math.round(delay) }, 'rebase failed');
           await new Promise((resolve) => setTimeout(resolve, delay));
           if (!this.closed && this.epoch === epoch) return attempt(n + 1);
         },
@@ -116,30 +135,31 @@ export class OrderedDelivery {
   close(): void {
     this.closed = true;
     clearTimeout(this.gapTimer);
-    this.pending.clear();
+    this.early = undefined;
   }
 
   private drain(replayed: boolean): void {
     let text: string | undefined;
     while ((text = this.pending.get(this.cursor + 1)) !== undefined) {
-      this.pending.delete(this.cursor + 1);
+      this.early?.delete(this.cursor + 1);
       this.cursor += 1;
-      this.options.send(text, replayed);
+      this.sink.sendFrame(text, replayed);
     }
+    if (this.early?.size === 0) this.early = undefined;
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
     if (this.pending.size > 0 && !this.closed) {
-      this.gapTimer = setTimeout(() => void this.fill(), this.options.gapWaitMs ?? 200);
+      this.gapTimer = setTimeout(() => void this.fill(), this.gapWaitMs);
     }
   }
 
   private async readHistory(): Promise<void> {
-    const { clientId, logger } = this.options;
+    const { clientId, log } = this.sink;
     try {
       if (this.rebasing) await this.rebasing;
       for (;;) {
         const epoch = this.epoch;
-        const frames = await this.options.read(this.cursor);
+        const frames = await this.sink.read(this.cursor);
         if (this.closed || this.rebasing || epoch !== this.epoch) return;
         this.failures = 0;
         const first = frames[0];
@@ -147,12 +167,12 @@ export class OrderedDelivery {
         const nextKnown = first ? Math.min(first.seq, earliestPending) : earliestPending;
         if (Number.isFinite(nextKnown) && nextKnown > this.cursor + 1) {
           // Trimmed or expired: the client must fetch fresh state for what is missing.
-          this.options.resync(this.cursor, nextKnown - 1);
+          this.sink.resync(this.cursor, nextKnown - 1);
           this.cursor = nextKnown - 1;
         }
         for (const frame of frames) {
           if (frame.seq > this.cursor && !this.pending.has(frame.seq))
-            this.pending.set(frame.seq, frame.text);
+            this.hold(frame.seq, frame.text);
         }
         this.drain(true);
         if (frames.length < 1000) return;
@@ -160,7 +180,7 @@ export class OrderedDelivery {
     } catch (err) {
       // Redis unreachable: try again later; live frames keep waiting in order meanwhile.
       const delay = backoff(this.failures++, { base: 200, cap: 5000 });
-      logger.warn({ clientId, err, retryInMs: Math.round(delay) }, 'history read failed');
+      log.warn({ clientId, err, retryInMs: Math.round(delay) }, 'history read failed');
       clearTimeout(this.gapTimer);
       this.gapTimer = setTimeout(() => void this.fill(), delay);
     }

@@ -8,10 +8,14 @@ import type { WebSocket, WebSocketServer } from 'ws';
  */
 export function pingSilentSockets(wss: WebSocketServer, intervalMs: number): () => void {
   const alive = new WeakSet<WebSocket>();
+  // One listener for every socket (the emitter is `this`), not two closures per socket.
+  function showedLife(this: WebSocket): void {
+    alive.add(this);
+  }
   const onConnection = (ws: WebSocket) => {
     alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
-    ws.on('message', () => alive.add(ws));
+    ws.on('pong', showedLife);
+    ws.on('message', showedLife);
   };
   wss.on('connection', onConnection);
   const timer = setInterval(() => {

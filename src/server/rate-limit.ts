@@ -1,3 +1,6 @@
+/** The default clock: shared, so a bucket per socket holds no closure of its own. */
+const monotonicMs = (): number => performance.now();
+
 /** A token bucket: `burst` tokens, refilled at `perSecond`. */
 export class TokenBucket {
   private tokens: number;
@@ -7,7 +10,7 @@ export class TokenBucket {
     private readonly perSecond: number,
     private readonly burst: number,
     /** The clock, in ms; the session's abuse window reads it too. */
-    readonly now: () => number = () => performance.now(),
+    readonly now: () => number = monotonicMs,
   ) {
     this.tokens = burst;
     this.last = now();

@@ -67,8 +67,8 @@ export class RoutedConsumer {
     // is missed.
     this.channel.on('ready', () => {
       for (const session of deps.sessions.all()) {
-        void session.delivery?.fill();
-        if (session.identity.role === 'supervisor') void session.sendSnapshot?.();
+        void session.delivery.fill();
+        if (session.identity.role === 'supervisor') void session.sendSnapshot();
       }
     });
   }

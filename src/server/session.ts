@@ -9,7 +9,8 @@ import {
   type Role,
   type ServerFrame,
 } from '../protocol/index.js';
-import type { OrderedDelivery } from './ordered-delivery.js';
+import { OrderedDelivery, type DeliverySink } from './ordered-delivery.js';
+import type { History, HistoryFrame } from './history.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
 import { holdWritesUntilTickEnd } from './tick-writes.js';
@@ -23,29 +24,51 @@ const CLOSE_GRACE_MS = 2000;
 /** Send buffer past which a client counts as a slow reader and is dropped. */
 const SLOW_READER_BYTES = 4 * 1024 * 1024;
 
-/** One authenticated WebSocket connection. */
-export class Session {
+/** What every session of a server shares: one object, not a copy per socket. */
+export interface SessionShared {
+  /** The server's logger; each session's child of it is made when first used. */
+  log: Logger;
+  metrics: ServerMetrics;
+  history: Pick<History, 'after' | 'snapshot' | 'welcome'>;
+  /** Rate-limited frames in a row after which the connection is closed. */
+  maxViolations: number;
+}
+
+/**
+ * One authenticated WebSocket connection, and the sink of its ordered `status_change`
+ * stream (history reads, resync, rebase). Methods, not closures: a server holds thousands.
+ */
+export class Session implements DeliverySink {
   readonly connectedAt = new Date().toISOString();
-  delivery: OrderedDelivery | undefined;
-  /** Sends the client a fresh `snapshot` of its exam. */
-  sendSnapshot: (() => Promise<void>) | undefined;
+  readonly delivery: OrderedDelivery;
+  private logger: Logger | undefined;
   private limited = 0;
   private windowStart = 0;
 
   constructor(
     readonly ws: WebSocket,
     readonly identity: Identity,
-    readonly log: Logger,
-    private readonly metrics: ServerMetrics,
+    private readonly shared: SessionShared,
     private readonly bucket: TokenBucket,
-    /** Rate-limited frames in a row after which the connection is closed. */
-    private readonly maxViolations: number,
+    /** Where its stream starts: the last seq the client has, in numbering `epoch`. */
+    start: { cursor: number; epoch: string },
     /** The socket under `ws`, whose writes of one tick are sent together. */
     private readonly socket?: Duplex,
-  ) {}
+  ) {
+    this.delivery = new OrderedDelivery(this, start.cursor, start.epoch);
+  }
 
   get clientId(): string {
     return this.identity.clientId;
+  }
+
+  /** The session's logger (clientId, role), made on first use: most sessions never log. */
+  get log(): Logger {
+    this.logger ??= this.shared.log.child({
+      clientId: this.identity.clientId,
+      role: this.identity.role,
+    });
+    return this.logger;
   }
 
   get open(): boolean {
@@ -62,7 +85,7 @@ export class Session {
     }
     if (this.socket) holdWritesUntilTickEnd(this.socket);
     this.ws.send(text);
-    this.metrics.frameSent(type);
+    this.shared.metrics.frameSent(type);
   }
 
   send(frame: ServerFrame): void {
@@ -72,6 +95,41 @@ export class Session {
   error(code: ErrorCode, id?: string, detail?: string): void {
     const message = detail ? `${ErrorCode[code]}: ${detail}` : ErrorCode[code];
     this.send({ type: 'error', ...(id !== undefined ? { id } : {}), code, message });
+  }
+
+  /** Sends the client a fresh `snapshot` of its exam. */
+  sendSnapshot(): Promise<void> {
+    return this.shared.history.snapshot(this.identity).then(
+      (data) => this.send({ type: 'snapshot', data }),
+      (err: unknown) => this.log.warn({ err }, 'snapshot not read'),
+    );
+  }
+
+  /** DeliverySink: the client's stored frames after `afterSeq`. */
+  read(afterSeq: number): Promise<HistoryFrame[]> {
+    return this.shared.history.after(this.identity, afterSeq);
+  }
+
+  /** DeliverySink: a frame of the client's stream, in order. */
+  sendFrame(text: string, replayed: boolean): void {
+    this.sendText(text, 'status_change');
+    if (replayed) this.shared.metrics.replayed.inc();
+  }
+
+  /** DeliverySink: history cannot cover (fromSeq, toSeq]; the client gets fresh state. */
+  resync(fromSeq: number, toSeq: number): void {
+    this.send({ type: 'resync', data: { fromSeq, toSeq } });
+    void this.sendSnapshot();
+  }
+
+  /** DeliverySink: the numbering changed; resync and snapshot in the new one. */
+  async rebase(epoch: string): Promise<number> {
+    // The seq first, then the snapshot: a change in between is in both, never in neither.
+    const now = await this.shared.history.welcome(this.identity);
+    const fromSeq = this.delivery.cursor;
+    this.send({ type: 'resync', data: { fromSeq, toSeq: now.seq, epoch: now.epoch } });
+    await this.sendSnapshot();
+    return now.epoch === epoch ? now.seq : 0;
   }
 
   /**
@@ -87,7 +145,7 @@ export class Session {
       this.limited = 0;
     }
     this.limited += 1;
-    if (this.limited >= this.maxViolations) {
+    if (this.limited >= this.shared.maxViolations) {
       this.log.warn('rate limit exceeded persistently; closing');
       this.close(CloseCode.RATE_LIMITED, 'rate limited');
     } else {
@@ -97,9 +155,9 @@ export class Session {
   }
 
   close(code: number, reason: string): void {
-    this.delivery?.close();
+    this.delivery.close();
     if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
-    this.metrics.closes.inc({ code: String(code) });
+    this.shared.metrics.closes.inc({ code: String(code) });
     this.ws.close(code, reason);
     // A peer that never answers the close (a slow reader's buffer is still in the way) would
     // hold the socket for ws's 30 s close timeout.

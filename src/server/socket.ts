@@ -1,6 +1,5 @@
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import type { Logger } from '../shared/logger.js';
 import {
   ClientFrame,
   CloseCode,
@@ -12,10 +11,8 @@ import {
 } from '../protocol/index.js';
 import { UnavailableError } from '../shared/errors.js';
 import type { SocketServerConfig } from './config.js';
-import type { ServerMetrics } from './metrics.js';
-import { Session, type SessionRegistry } from './session.js';
+import { Session, type SessionRegistry, type SessionShared } from './session.js';
 import type { History, WelcomeState } from './history.js';
-import { OrderedDelivery } from './ordered-delivery.js';
 import { linkCommand, statusChangeCommand } from './commands.js';
 import { TokenBucket } from './rate-limit.js';
 import type { StatusQueueCommand } from './status-publisher.js';
@@ -25,15 +22,25 @@ type Resume = NonNullable<Hello['resume']>;
 /** Frames a client may send between hello and welcome; more is abuse. */
 const MAX_EARLY_FRAMES = 16;
 
-export interface SocketContext {
+/** A server's side of its sockets: one object for all of them, which their sessions share. */
+export interface SocketContext extends SessionShared {
   config: SocketServerConfig;
-  log: Logger;
-  metrics: ServerMetrics;
   sessions: SessionRegistry;
   history: History;
   publish(message: StatusQueueCommand): Promise<void>;
   /** Called once when an authenticated session's socket closes. */
   onEnd(session: Session): void;
+}
+
+/** The auth key of a server's config, encoded once rather than per socket. */
+const authKeys = new WeakMap<SocketServerConfig, Uint8Array>();
+function authKeyOf(config: SocketServerConfig): Uint8Array {
+  let key = authKeys.get(config);
+  if (!key) {
+    key = new TextEncoder().encode(config.authSecret);
+    authKeys.set(config, key);
+  }
+  return key;
 }
 
 /**
@@ -42,65 +49,87 @@ export interface SocketContext {
  * stays usable.
  */
 export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex): void {
-  const { config, log, metrics } = ctx;
-  const secret = new TextEncoder().encode(config.authSecret);
-  let session: Session | undefined;
-  let authenticating = false;
-  const early: (string | undefined)[] = [];
-  const helloTimer = setTimeout(
-    () => close(CloseCode.UNAUTHORIZED, 'hello timeout'),
-    config.helloTimeoutMs ?? 10_000,
-  );
-  let expiryTimer: NodeJS.Timeout | undefined;
+  new SocketProtocol(ws, ctx, socket).listen();
+}
 
-  function close(code: number, reason: string) {
-    metrics.closes.inc({ code: String(code) });
+/**
+ * The protocol state of one socket. A class, so a server's thousands of sockets share its
+ * methods instead of each holding a set of closures.
+ */
+class SocketProtocol {
+  private session: Session | undefined;
+  private authenticating = false;
+  /** Frames sent right after hello, kept for after the welcome. */
+  private early: (string | undefined)[] | undefined;
+  private helloTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly ctx: SocketContext,
+    private readonly socket: Duplex | undefined,
+  ) {}
+
+  listen(): void {
+    const { ws, ctx } = this;
+    this.helloTimer = setTimeout(
+      () => this.close(CloseCode.UNAUTHORIZED, 'hello timeout'),
+      ctx.config.helloTimeoutMs ?? 10_000,
+    );
+    ws.on('error', (err) => ctx.log.debug({ err }, 'socket error'));
+    ws.on('close', () => this.closed());
+    ws.on('message', (data: RawData, isBinary: boolean) => this.message(data, isBinary));
+  }
+
+  private close(code: number, reason: string): void {
+    const { ws } = this;
+    this.ctx.metrics.closes.inc({ code: String(code) });
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
   }
 
-  ws.on('error', (err) => log.debug({ err }, 'socket error'));
-  ws.on('close', () => {
-    clearTimeout(helloTimer);
-    clearTimeout(expiryTimer);
-    if (session) {
-      session.delivery?.close();
-      ctx.onEnd(session);
+  private closed(): void {
+    clearTimeout(this.helloTimer);
+    clearTimeout(this.expiryTimer);
+    if (this.session) {
+      this.session.delivery.close();
+      this.ctx.onEnd(this.session);
     }
-  });
+  }
 
-  ws.on('message', (data: RawData, isBinary: boolean) => {
+  private message(data: RawData, isBinary: boolean): void {
+    const { ws, ctx } = this;
     // ws keeps emitting frames while a close handshake the server started is pending (up to
     // 30 s if the client never answers): a socket closed for an expired token, a replacement,
     // a rate limit or a slow reader must not go on acting in that time.
     if (ws.readyState !== ws.OPEN) return;
     const text = isBinary ? undefined : rawText(data);
-    if (!session) {
-      if (authenticating) {
-        // A client may send right after hello; keep those frames for after the welcome.
-        if (early.length >= MAX_EARLY_FRAMES) return close(CloseCode.POLICY_VIOLATION, 'too early');
-        early.push(text);
-        return;
-      }
-      if (text === undefined) return close(CloseCode.UNAUTHORIZED, 'hello required');
-      const parsed = parseJson(ClientFrame, text);
-      if (!parsed.ok || parsed.value.type !== 'hello') {
-        metrics.framesIn.inc({ type: 'invalid' });
-        return close(CloseCode.UNAUTHORIZED, 'hello required');
-      }
-      metrics.framesIn.inc({ type: 'hello' });
-      authenticating = true;
-      const resume = parsed.value.resume;
-      void verifyToken(secret, parsed.value.token).then((identity) => {
-        if (!identity) return close(CloseCode.UNAUTHORIZED, 'unauthorized');
-        return welcome(identity, resume);
-      });
+    if (this.session) return this.frame(this.session, text);
+    if (this.authenticating) {
+      // A client may send right after hello; keep those frames for after the welcome.
+      this.early ??= [];
+      if (this.early.length >= MAX_EARLY_FRAMES)
+        return this.close(CloseCode.POLICY_VIOLATION, 'too early');
+      this.early.push(text);
       return;
     }
-    onFrame(session, text);
-  });
+    if (text === undefined) return this.close(CloseCode.UNAUTHORIZED, 'hello required');
+    const parsed = parseJson(ClientFrame, text);
+    if (!parsed.ok || parsed.value.type !== 'hello') {
+      ctx.metrics.framesIn.inc({ type: 'invalid' });
+      return this.close(CloseCode.UNAUTHORIZED, 'hello required');
+    }
+    ctx.metrics.framesIn.inc({ type: 'hello' });
+    this.authenticating = true;
+    const resume = parsed.value.resume;
+    void verifyToken(authKeyOf(ctx.config), parsed.value.token).then((identity) => {
+      if (!identity) return this.close(CloseCode.UNAUTHORIZED, 'unauthorized');
+      return this.welcome(identity, resume);
+    });
+  }
 
   /** A frame from an authenticated client. */
-  function onFrame(session: Session, text: string | undefined): void {
+  private frame(session: Session, text: string | undefined): void {
+    const { metrics } = this.ctx;
     if (!session.allow(() => (text === undefined ? undefined : idOf(text)))) return;
     if (text === undefined) {
       metrics.framesIn.inc({ type: 'invalid' });
@@ -114,17 +143,20 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
     metrics.framesIn.inc({ type: parsed.value.type });
     if (parsed.value.type === 'hello')
       return session.error('INVALID_MESSAGE', undefined, 'already authenticated');
-    void statusChange(session, parsed.value);
+    void this.statusChange(session, parsed.value);
   }
 
-  async function welcome(identity: Identity, resume: Resume | undefined): Promise<void> {
-    clearTimeout(helloTimer);
+  private async welcome(identity: Identity, resume: Resume | undefined): Promise<void> {
+    const { ws, ctx } = this;
+    const { config } = ctx;
+    clearTimeout(this.helloTimer);
+    this.helloTimer = undefined;
     if (ws.readyState !== ws.OPEN) return;
     let state: WelcomeState;
     try {
       state = await ctx.history.welcome(identity);
     } catch {
-      return close(CloseCode.TRY_AGAIN_LATER, 'state store unavailable');
+      return this.close(CloseCode.TRY_AGAIN_LATER, 'state store unavailable');
     }
     // The socket may have gone while Redis answered: its 'close' has already run without a
     // session, so registering one now would leak it and report a connect nobody ends.
@@ -136,45 +168,14 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
     const beyond = resume !== undefined && resume.lastSeq > current;
     const cursor =
       resume === undefined || otherEpoch || beyond ? current : Math.min(resume.lastSeq, current);
-    const clientLog = log.child({ clientId: identity.clientId, role: identity.role });
     const s = new Session(
       ws,
       identity,
-      clientLog,
-      metrics,
+      ctx,
       new TokenBucket(config.rateLimitPerSecond, config.rateLimitBurst),
-      Math.max(10, config.rateLimitBurst),
-      socket,
+      { cursor, epoch: state.epoch },
+      this.socket,
     );
-    const sendSnapshot = () =>
-      ctx.history.snapshot(identity).then(
-        (data) => s.send({ type: 'snapshot', data }),
-        (err: unknown) => clientLog.warn({ err }, 'snapshot not read'),
-      );
-    s.sendSnapshot = sendSnapshot;
-    s.delivery = new OrderedDelivery({
-      clientId: identity.clientId,
-      cursor,
-      epoch: state.epoch,
-      read: (afterSeq) => ctx.history.after(identity, afterSeq),
-      logger: clientLog,
-      send: (text, replayed) => {
-        s.sendText(text, 'status_change');
-        if (replayed) metrics.replayed.inc();
-      },
-      resync: (fromSeq, toSeq) => {
-        s.send({ type: 'resync', data: { fromSeq, toSeq } });
-        void sendSnapshot();
-      },
-      rebase: async (epoch) => {
-        // The seq first, then the snapshot: a change in between is in both, never in neither.
-        const now = await ctx.history.welcome(identity);
-        const fromSeq = s.delivery?.cursor ?? 0;
-        s.send({ type: 'resync', data: { fromSeq, toSeq: now.seq, epoch: now.epoch } });
-        await sendSnapshot();
-        return now.epoch === epoch ? now.seq : 0;
-      },
-    });
     // One client id may hold only so many sockets here: the oldest make way.
     const existing = ctx.sessions.of(identity.clientId);
     for (const old of existing.slice(
@@ -183,16 +184,10 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
     )) {
       old.close(CloseCode.REPLACED, 'replaced by a newer connection');
     }
-    session = s;
+    this.session = s;
     const link = ctx.sessions.add(s);
-    metrics.connections.inc({ role: identity.role });
-    // Timers cap at 2^31-1 ms (24.8 days): re-arm until the token really expires.
-    const armExpiry = () => {
-      const ms = identity.expiresAt * 1000 - Date.now();
-      if (ms <= 0) return s.close(CloseCode.UNAUTHORIZED, 'token expired');
-      expiryTimer = setTimeout(armExpiry, Math.min(ms, 2 ** 31 - 1));
-    };
-    armExpiry();
+    ctx.metrics.connections.inc({ role: identity.role });
+    this.armExpiry(s);
     s.send({
       type: 'welcome',
       data: {
@@ -215,9 +210,10 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
         },
       });
     }
-    if (otherEpoch || beyond || identity.role === 'supervisor') await sendSnapshot();
+    if (otherEpoch || beyond || identity.role === 'supervisor') await s.sendSnapshot();
     if (cursor < current) void s.delivery.fill();
-    for (const text of early.splice(0)) onFrame(s, text);
+    for (const text of this.early?.splice(0) ?? []) this.frame(s, text);
+    this.early = undefined;
     if (!link.first) return;
     try {
       await ctx.publish(
@@ -233,15 +229,27 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
           s.connectedAt,
         ),
       );
-      clientLog.info({ connId: link.connId, lastSeq: cursor }, 'client connected');
+      // The server's logger with the fields, not the session's: a child per socket costs.
+      ctx.log.info(
+        { clientId: identity.clientId, role: identity.role, connId: link.connId, lastSeq: cursor },
+        'client connected',
+      );
     } catch (err) {
-      clientLog.warn({ err }, 'connect not published; closing');
+      s.log.warn({ err }, 'connect not published; closing');
       s.close(CloseCode.TRY_AGAIN_LATER, 'broker unavailable');
     }
   }
 
-  async function statusChange(s: Session, frame: StatusChangeRequest): Promise<void> {
+  /** Closes the session when its token expires (timers cap at 2^31-1 ms, 24.8 days: re-armed). */
+  private armExpiry(s: Session): void {
+    const ms = s.identity.expiresAt * 1000 - Date.now();
+    if (ms <= 0) return s.close(CloseCode.UNAUTHORIZED, 'token expired');
+    this.expiryTimer = setTimeout(() => this.armExpiry(s), Math.min(ms, 2 ** 31 - 1));
+  }
+
+  private async statusChange(s: Session, frame: StatusChangeRequest): Promise<void> {
     const { identity } = s;
+    const { config, metrics } = this.ctx;
     if (identity.role !== 'supervisor') {
       return s.error('FORBIDDEN', frame.id, 'examinees cannot change status');
     }
@@ -250,7 +258,7 @@ export function handleSocket(ws: WebSocket, ctx: SocketContext, socket?: Duplex)
     }
     metrics.ackTimer.start(identity.clientId, frame.id);
     try {
-      await ctx.publish(statusChangeCommand(config.serverId, identity, frame));
+      await this.ctx.publish(statusChangeCommand(config.serverId, identity, frame));
       s.log.info({ messageId: frame.id }, 'status change received');
     } catch (err) {
       s.log.warn({ messageId: frame.id, err }, 'status change not published');

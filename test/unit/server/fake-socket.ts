@@ -147,6 +147,7 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
     },
     log: createLogger({ service: 'unit', level: 'trace' }, logs),
     metrics: createServerMetrics(),
+    maxViolations: Math.max(10, config.rateLimitBurst ?? 40),
     sessions: new SessionRegistry(),
     history,
     publish: async (message) => {

@@ -29,17 +29,19 @@ function delivery(cursor = 0) {
   const sent: string[] = [];
   const resyncs: [number, number][] = [];
   const rebases: string[] = [];
-  const d = new OrderedDelivery({
-    clientId: 'E001',
+  const d = new OrderedDelivery(
+    {
+      clientId: 'E001',
+      log: createLogger({ service: 'unit', level: 'silent' }, new LogSink()),
+      read: (afterSeq) => history.read(afterSeq),
+      rebase: (epoch) => Promise.resolve(rebases.push(epoch) && 0),
+      sendFrame: (text) => sent.push(text),
+      resync: (from, to) => resyncs.push([from, to]),
+    },
     cursor,
-    epoch: 'e1',
-    read: (afterSeq) => history.read(afterSeq),
-    rebase: (epoch) => Promise.resolve(rebases.push(epoch) && 0),
-    send: (text) => sent.push(text),
-    resync: (from, to) => resyncs.push([from, to]),
-    logger: createLogger({ service: 'unit', level: 'silent' }, new LogSink()),
-    gapWaitMs: 20,
-  });
+    'e1',
+    20,
+  );
   return { d, history, sent, resyncs, rebases };
 }
 

@@ -5,7 +5,7 @@ import { createServerMetrics } from '../../../src/server/metrics.js';
 import { TokenBucket } from '../../../src/server/rate-limit.js';
 import { Session } from '../../../src/server/session.js';
 import { LogSink } from '../../helpers/log-sink.js';
-import { FakeSocket, type SentFrame } from './fake-socket.js';
+import { FakeHistory, FakeSocket, type SentFrame } from './fake-socket.js';
 
 /** A session whose rate limit runs on `clock` (ms), fixed at 0 unless given. */
 function session(
@@ -21,10 +21,14 @@ function session(
   const s = new Session(
     socket.ws,
     { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
-    createLogger({ service: 'unit' }, logs),
-    createServerMetrics(),
+    {
+      log: createLogger({ service: 'unit' }, logs),
+      metrics: createServerMetrics(),
+      history: new FakeHistory(),
+      maxViolations: options.maxViolations ?? 10,
+    },
     new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, options.clock ?? (() => 0)),
-    options.maxViolations ?? 10,
+    { cursor: 0, epoch: 'e1' },
   );
   return { s, socket, logs };
 }
