@@ -18,19 +18,21 @@ function session(
 ) {
   const socket = new FakeSocket();
   const logs = new LogSink();
+  const history = new FakeHistory();
+  const metrics = createServerMetrics();
   const s = new Session(
     socket.ws,
     { clientId: 'E001', role: 'examinee', examId: 'EXAM1', expiresAt: 0 },
     {
       log: createLogger({ service: 'unit' }, logs),
-      metrics: createServerMetrics(),
-      history: new FakeHistory(),
+      metrics,
+      history,
       maxViolations: options.maxViolations ?? 10,
     },
     new TokenBucket(options.perSecond ?? 1, options.burst ?? 3, options.clock ?? (() => 0)),
     { cursor: 0, epoch: 'e1' },
   );
-  return { s, socket, logs };
+  return { s, socket, logs, history, metrics };
 }
 
 describe('server/session', () => {
@@ -50,6 +52,57 @@ describe('server/session', () => {
       expect(socket.sent).to.deep.equal([]);
       expect(socket.closeCode).to.equal(4408);
       expect(logs.lines.join('')).to.include('slow reader dropped');
+    });
+
+    it("logs with the client's id and role", () => {
+      const { s, socket, logs } = session();
+      socket.bufferedAmount = 4 * 1024 * 1024 + 1;
+      s.sendText('{"type":"presence"}', 'presence');
+      const line = JSON.parse(logs.lines.find((l) => l.includes('slow reader')) ?? '{}') as object;
+      expect(line).to.include({ clientId: 'E001', role: 'examinee' });
+    });
+  });
+
+  describe('as the sink of its ordered stream', () => {
+    it('tells the client what history cannot cover, then sends a fresh snapshot', async () => {
+      const { s, socket } = session();
+      s.resync(3, 7);
+      await new Promise((r) => setImmediate(r));
+      expect(socket.frames()).to.deep.equal([
+        { type: 'resync', data: { fromSeq: 3, toSeq: 7 } },
+        {
+          type: 'snapshot',
+          data: { examId: 'EXAM1', status: null, examinees: [], truncated: false },
+        },
+      ]);
+    });
+
+    it('moves to a new numbering: resync with the epoch, then a snapshot; continues after its seq', async () => {
+      const { s, socket, history } = session();
+      history.seq = 12;
+      expect(await s.rebase('e1')).to.equal(12);
+      expect(await s.rebase('e2')).to.equal(0); // the store is in e1: not the numbering asked for
+      expect(socket.frames().map((f) => f.type)).to.deep.equal([
+        'resync',
+        'snapshot',
+        'resync',
+        'snapshot',
+      ]);
+      expect(socket.frames()[0]).to.deep.equal({
+        type: 'resync',
+        data: { fromSeq: 0, toSeq: 12, epoch: 'e1' },
+      });
+    });
+
+    it('sends its frames as they are, counting the replayed ones', async () => {
+      const { s, socket, metrics } = session();
+      s.sendFrame('{"type":"status_change","seq":1}', false);
+      s.sendFrame('{"type":"status_change","seq":2}', true);
+      expect(socket.sent).to.deep.equal([
+        '{"type":"status_change","seq":1}',
+        '{"type":"status_change","seq":2}',
+      ]);
+      expect((await metrics.replayed.get()).values.map((v) => v.value)).to.deep.equal([1]);
     });
   });
 
