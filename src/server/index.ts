@@ -14,7 +14,7 @@ import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { SessionRegistry } from './session.js';
 import { History } from './history.js';
 import { heartbeatMessage } from './commands.js';
-import { handleSocket, type SocketContext } from './socket.js';
+import { handleSocket, socketContext } from './socket.js';
 import { gateUpgrades } from './upgrade.js';
 import { pingSilentSockets } from './ping.js';
 import { watchBroker } from './broker-watch.js';
@@ -93,16 +93,15 @@ export function createSocketServer(
     }
   }
 
-  const sockets: SocketContext = {
+  const sockets = socketContext({
     config,
     log,
     metrics,
     sessions,
     history,
-    maxViolations: Math.max(10, config.rateLimitBurst),
     publish,
     onEnd: (session) => disconnects.ended(session),
-  };
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes });
   const http: Server = createServer(healthHandler({ ready, registry: metrics.registry }));
   gateUpgrades(http, wss, {

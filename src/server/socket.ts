@@ -25,6 +25,8 @@ const MAX_EARLY_FRAMES = 16;
 /** A server's side of its sockets: one object for all of them, which their sessions share. */
 export interface SocketContext extends SessionShared {
   config: SocketServerConfig;
+  /** `config.authSecret` encoded for token checks. */
+  authKey: Uint8Array;
   sessions: SessionRegistry;
   history: History;
   publish(message: StatusQueueCommand): Promise<void>;
@@ -32,15 +34,19 @@ export interface SocketContext extends SessionShared {
   onEnd(session: Session): void;
 }
 
-/** The auth key of a server's config, encoded once rather than per socket. */
-const authKeys = new WeakMap<SocketServerConfig, Uint8Array>();
-function authKeyOf(config: SocketServerConfig): Uint8Array {
-  let key = authKeys.get(config);
-  if (!key) {
-    key = new TextEncoder().encode(config.authSecret);
-    authKeys.set(config, key);
-  }
-  return key;
+/**
+ * A server's socket context, with what follows from its config worked out once, not per
+ * socket: the encoded auth key and the rate-limit refusals that close a connection.
+ */
+export function socketContext(
+  parts: Omit<SocketContext, 'authKey' | 'maxViolations'>,
+): SocketContext {
+  const { config } = parts;
+  return {
+    ...parts,
+    authKey: new TextEncoder().encode(config.authSecret),
+    maxViolations: Math.max(10, config.rateLimitBurst),
+  };
 }
 
 /**
@@ -121,7 +127,7 @@ class SocketProtocol {
     ctx.metrics.framesIn.inc({ type: 'hello' });
     this.authenticating = true;
     const resume = parsed.value.resume;
-    void verifyToken(authKeyOf(ctx.config), parsed.value.token).then((identity) => {
+    void verifyToken(ctx.authKey, parsed.value.token).then((identity) => {
       if (!identity) return this.close(CloseCode.UNAUTHORIZED, 'unauthorized');
       return this.welcome(identity, resume);
     });
@@ -212,8 +218,9 @@ class SocketProtocol {
     }
     if (otherEpoch || beyond || identity.role === 'supervisor') await s.sendSnapshot();
     if (cursor < current) void s.delivery.fill();
-    for (const text of this.early?.splice(0) ?? []) this.frame(s, text);
+    const early = this.early ?? [];
     this.early = undefined;
+    for (const text of early) this.frame(s, text);
     if (!link.first) return;
     try {
       await ctx.publish(

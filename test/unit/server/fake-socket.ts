@@ -12,7 +12,7 @@ import { History, type WelcomeState } from '../../../src/server/history.js';
 import type { Identity, Snapshot } from '../../../src/protocol/index.js';
 import { createServerMetrics } from '../../../src/server/metrics.js';
 import { SessionRegistry, type Session } from '../../../src/server/session.js';
-import { handleSocket, type SocketContext } from '../../../src/server/socket.js';
+import { handleSocket, socketContext, type SocketContext } from '../../../src/server/socket.js';
 import type { SocketServerConfig } from '../../../src/server/config.js';
 
 export const SECRET = 'unit-secret-0123456789abcdef0123456789abcdef';
@@ -129,7 +129,7 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
   const history = new FakeHistory();
   const logs = new LogSink();
   let failure: Error | undefined;
-  const ctx: SocketContext = {
+  const ctx: SocketContext = socketContext({
     config: {
       serverId: 'serverT',
       port: 0,
@@ -147,7 +147,6 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
     },
     log: createLogger({ service: 'unit', level: 'trace' }, logs),
     metrics: createServerMetrics(),
-    maxViolations: Math.max(10, config.rateLimitBurst ?? 40),
     sessions: new SessionRegistry(),
     history,
     publish: async (message) => {
@@ -158,7 +157,7 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
       ctx.sessions.remove(session);
       ended.push(session);
     },
-  };
+  });
   return {
     ctx,
     published,
