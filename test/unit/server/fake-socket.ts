@@ -119,6 +119,8 @@ export interface Harness {
   logs: LogSink;
   /** Makes `publish` fail with this error (or succeed again with undefined). */
   failPublishWith(err: Error | undefined): void;
+  /** Moves the rate limits' clock on; it stands still otherwise, so refills never race the test. */
+  advance(ms: number): void;
   /** A socket handled by this context. */
   open(): FakeSocket;
 }
@@ -129,7 +131,9 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
   const history = new FakeHistory();
   const logs = new LogSink();
   let failure: Error | undefined;
+  let now = 0;
   const ctx: SocketContext = socketContext({
+    clock: () => now,
     config: {
       serverId: 'serverT',
       port: 0,
@@ -165,6 +169,7 @@ export function harness(config: Partial<SocketServerConfig> = {}): Harness {
     history,
     logs,
     failPublishWith: (err) => (failure = err),
+    advance: (ms) => (now += ms),
     open: () => {
       const socket = new FakeSocket();
       handleSocket(socket.ws, ctx);
