@@ -1,5 +1,5 @@
 /** The default clock: shared, so a bucket per socket holds no closure of its own. */
-export const monotonicMs = (): number => performance.now();
+const monotonicMs = (): number => performance.now();
 
 /** A token bucket: `burst` tokens, refilled at `perSecond`. */
 export class TokenBucket {

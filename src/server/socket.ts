@@ -14,7 +14,7 @@ import type { SocketServerConfig } from './config.js';
 import { Session, type SessionRegistry, type SessionShared } from './session.js';
 import type { History, WelcomeState } from './history.js';
 import { linkCommand, statusChangeCommand } from './commands.js';
-import { monotonicMs, TokenBucket } from './rate-limit.js';
+import { TokenBucket } from './rate-limit.js';
 import type { StatusQueueCommand } from './status-publisher.js';
 
 type Resume = NonNullable<Hello['resume']>;
@@ -29,8 +29,8 @@ export interface SocketContext extends SessionShared {
   authKey: Uint8Array;
   sessions: SessionRegistry;
   history: History;
-  /** The clock of the sockets' rate limits, in ms; one for all of them. */
-  clock: () => number;
+  /** The clock of the sockets' rate limits, in ms (default: the buckets' own, `performance.now`). */
+  clock?: () => number;
   publish(message: StatusQueueCommand): Promise<void>;
   /** Called once when an authenticated session's socket closes. */
   onEnd(session: Session): void;
@@ -41,12 +41,10 @@ export interface SocketContext extends SessionShared {
  * socket: the encoded auth key and the rate-limit refusals that close a connection.
  */
 export function socketContext(
-  parts: Omit<SocketContext, 'authKey' | 'maxViolations' | 'clock'> &
-    Partial<Pick<SocketContext, 'clock'>>,
+  parts: Omit<SocketContext, 'authKey' | 'maxViolations'>,
 ): SocketContext {
   const { config } = parts;
   return {
-    clock: monotonicMs,
     ...parts,
     authKey: new TextEncoder().encode(config.authSecret),
     maxViolations: Math.max(10, config.rateLimitBurst),
