@@ -18,10 +18,12 @@ local function checkTypes(e)
     end
   end
 end
+-- A history holds only frames scored with its own counter's seqs, one each: it has at most
+-- seq entries, so it needs trimming only once seq passes historyMax.
 local function appendFrame(e, historyMax, historyTtl)
   local seq = redis.call('INCR', e.seqKey)
   redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
-  redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1)
+  if seq > historyMax then redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1) end
   redis.call('EXPIRE', e.historyKey, historyTtl)
   return seq
 end

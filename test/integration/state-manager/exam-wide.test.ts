@@ -100,4 +100,23 @@ describe('state-manager/StateStore exam-wide changes', () => {
     expect(again.deliveries).to.have.length(count);
     expect((await frames(ids[0] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
   });
+
+  it("keeps each examinee's and the exam's last historyMax frames (10 here), trimming only past it", async () => {
+    const seqs = async (key: string) =>
+      (await redis.zrange(key, 0, -1, 'WITHSCORES')).filter((_, i) => i % 2 === 1).map(Number);
+    const upTo = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    for (let n = 1; n <= 10; n++) await apply(`m-${n}`);
+    for (const id of [ids[0], ids[count - 1]]) {
+      expect(await seqs(keys.clientHistory(id ?? ''))).to.deep.equal(upTo(1, 10));
+    }
+    expect(await seqs(keys.examHistory('EXAM1'))).to.deep.equal(upTo(1, 10));
+    for (let n = 11; n <= 13; n++) {
+      await apply(`m-${n}`);
+      for (const id of [ids[0], ids[count - 1]]) {
+        expect(await seqs(keys.clientHistory(id ?? ''))).to.deep.equal(upTo(n - 9, n));
+      }
+      expect(await seqs(keys.examHistory('EXAM1'))).to.deep.equal(upTo(n - 9, n));
+    }
+  });
 });
