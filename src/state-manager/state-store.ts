@@ -52,6 +52,11 @@ export interface ChangeOutcome {
   examinees: string[];
   /** The change as first applied (a retry with the same id gets this, not its own). */
   data: StatusChangeData;
+  /**
+   * Writes what is left of the request record (an exam-wide change's ack and trace), for the
+   * route to run beside its publishes; absent when the change's own call wrote it all.
+   */
+  record?: () => Promise<void>;
 }
 
 /** The audience of a change, read before it is applied. */
@@ -190,8 +195,10 @@ export class StateStore {
 
   /**
    * Applies a change once: the exam's stream and stored status, then each examinee's seq and
-   * history in parts of EXAMINEES_PER_PART, then the idempotency record. A retry resumes
-   * where a failure left off without assigning any seq twice.
+   * history in parts of EXAMINEES_PER_PART; the idempotency record's ack, written after them,
+   * is left to `record`, so it can go to Redis while the change is routed. A retry resumes
+   * where a failure left off without assigning any seq twice (a retry before `record` finds
+   * every part done and gets the seqs they gave).
    */
   async applyStatusChange(c: {
     requestId: string;
@@ -283,29 +290,31 @@ export class StateStore {
       }
     }
     const ack: StoredAck = { examinees, data };
-    await this.redis
-      .multi()
-      .hset(
-        request,
-        'ack',
-        JSON.stringify(ack),
-        'trace',
-        JSON.stringify(c.trace),
-        // For the admin's trace: every recipient's seq and the server it was routed to.
-        'seqs',
-        SeqList.encode([
-          ...outcome.deliveries,
-          ...supervisors.map((clientId) => ({ clientId, seq: outcome.examSeq })),
-        ]),
-        'routes',
-        [
-          ...outcome.deliveries.map((d) => `${d.clientId}:${d.servers[0] ?? ''}`),
-          ...supervisorRoutes,
-        ].join(','),
-      )
-      .expire(request, this.options.retentionSeconds)
-      .exec();
-    return outcome;
+    const record = async () => {
+      await this.redis
+        .multi()
+        .hset(
+          request,
+          'ack',
+          JSON.stringify(ack),
+          'trace',
+          JSON.stringify(c.trace),
+          // For the admin's trace: every recipient's seq and the server it was routed to.
+          'seqs',
+          SeqList.encode([
+            ...outcome.deliveries,
+            ...supervisors.map((clientId) => ({ clientId, seq: outcome.examSeq })),
+          ]),
+          'routes',
+          [
+            ...outcome.deliveries.map((d) => `${d.clientId}:${d.servers[0] ?? ''}`),
+            ...supervisorRoutes,
+          ].join(','),
+        )
+        .expire(request, this.options.retentionSeconds)
+        .exec();
+    };
+    return { ...outcome, record };
   }
 
   /**

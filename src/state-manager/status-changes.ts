@@ -98,7 +98,9 @@ export async function handleStatusChange(
         }),
       ),
     );
-    const results = await Promise.all(published);
+    // The request record's last write goes to Redis while the frames are confirmed; the ack
+    // waits for both (the ack tells a retry "stored": it must find the record).
+    const [results] = await Promise.all([Promise.all(published), outcome.record?.()]);
     const unreachable = new Set(servers.filter((_, i) => results[i]?.returned));
     const serversOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.servers]));
     const delivered: string[] = [];

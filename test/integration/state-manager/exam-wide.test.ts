@@ -25,7 +25,7 @@ describe('state-manager/StateStore exam-wide changes', () => {
     stateManager: 'sm-1',
     processedAt: '2024-01-01T09:00:00.000Z',
   };
-  const apply = (requestId: string) =>
+  const applyOnly = (requestId: string) =>
     store.applyStatusChange({
       requestId,
       examId: 'EXAM1',
@@ -33,6 +33,12 @@ describe('state-manager/StateStore exam-wide changes', () => {
       audience: { examinees: ids, supervisors: ['S001'] },
       trace,
     });
+  /** Applies and writes the request record, as the route does beside its publishes. */
+  const apply = async (requestId: string) => {
+    const outcome = await applyOnly(requestId);
+    await outcome.record?.();
+    return outcome;
+  };
   const frames = async (id: string) =>
     (await redis.zrange(keys.clientHistory(id), 0, -1)).map(
       (text) => JSON.parse(text) as { seq: number; id: string; data: StatusChangeData },
@@ -99,6 +105,22 @@ describe('state-manager/StateStore exam-wide changes', () => {
     expect(again.duplicate).to.equal(true);
     expect(again.deliveries).to.have.length(count);
     expect((await frames(ids[0] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
+  });
+
+  it('gives a retry that comes before the record is written the same seqs, then a duplicate', async () => {
+    const first = await applyOnly('m-1');
+    expect(await redis.hexists(keys.request('S001', 'm-1'), 'ack')).to.equal(0);
+    const retry = await applyOnly('m-1');
+    expect(retry.duplicate).to.equal(false);
+    expect(retry.deliveries.map((d) => [d.clientId, d.seq])).to.deep.equal(
+      first.deliveries.map((d) => [d.clientId, d.seq]),
+    );
+    expect(retry.examSeq).to.equal(1);
+    expect((await frames(ids[count - 1] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
+    await retry.record?.();
+    const again = await applyOnly('m-1');
+    expect(again.duplicate).to.equal(true);
+    expect(await redis.get(keys.examSeq('EXAM1'))).to.equal('1');
   });
 
   it("keeps each examinee's and the exam's last historyMax frames (10 here), trimming only past it", async () => {
