@@ -53,10 +53,11 @@ export interface ChangeOutcome {
   /** The change as first applied (a retry with the same id gets this, not its own). */
   data: StatusChangeData;
   /**
-   * Writes what is left of the request record (an exam-wide change's ack and trace), for the
-   * route to run beside its publishes; absent when the change's own call wrote it all.
+   * Resolves once the rest of the request record (an exam-wide change's ack and trace) is
+   * written; absent when the change's own call wrote it all. The write is already issued, so
+   * the route awaits it beside its publishes; called again after a failure, it writes again.
    */
-  record?: () => Promise<void>;
+  recorded?: () => Promise<void>;
 }
 
 /** The audience of a change, read before it is applied. */
@@ -196,10 +197,10 @@ export class StateStore {
 
   /**
    * Applies a change once: the exam's stream and stored status, then each examinee's seq and
-   * history in parts of EXAMINEES_PER_PART; the idempotency record's ack, written after them,
-   * is left to `record`, so it can go to Redis while the change is routed. A retry resumes
-   * where a failure left off without assigning any seq twice (a retry before `record` finds
-   * every part done and gets the seqs they gave).
+   * history in parts of EXAMINEES_PER_PART, then the idempotency record, which it issues but
+   * does not wait for (see `recorded`): Redis applies it before anything sent after it on this
+   * connection (the next batch's scripts, a replica WAIT) while the change is routed. A retry
+   * resumes where a failure left off without assigning any seq twice.
    */
   async applyStatusChange(c: {
     requestId: string;
@@ -293,7 +294,7 @@ export class StateStore {
       }
     }
     const ack: StoredAck = { examinees, data };
-    const record = async () => {
+    const write = async () => {
       await this.redis
         .multi()
         .hset(
@@ -317,7 +318,7 @@ export class StateStore {
         .expire(request, this.options.retentionSeconds)
         .exec();
     };
-    return { ...outcome, record };
+    return { ...outcome, recorded: startedRetryable(write) };
   }
 
   /**
@@ -431,6 +432,23 @@ export class StateStore {
       cutoff,
     });
   }
+}
+
+/**
+ * Starts `write` now; the function returned resolves when it is done, and after a failure
+ * starts it again (a rejection nobody awaited is not left unhandled).
+ */
+function startedRetryable(write: () => Promise<void>): () => Promise<void> {
+  let current: Promise<void> | undefined;
+  const attempt = () => {
+    const started = write();
+    started.catch(() => {
+      if (current === started) current = undefined;
+    });
+    return started;
+  };
+  current = attempt();
+  return () => (current ??= attempt());
 }
 
 function splitServers(text: string | undefined): string[] {

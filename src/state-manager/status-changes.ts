@@ -98,9 +98,9 @@ export async function handleStatusChange(
         }),
       ),
     );
-    // The request record's last write goes to Redis while the frames are confirmed; the ack
-    // waits for both (the ack tells a retry "stored": it must find the record).
-    const [results] = await Promise.all([Promise.all(published), outcome.record?.()]);
+    // The request record's last write, issued with the change, is confirmed while the frames
+    // are; the ack waits for both (the ack tells a retry "stored": it must find the record).
+    const [results] = await Promise.all([Promise.all(published), outcome.recorded?.()]);
     const unreachable = new Set(servers.filter((_, i) => results[i]?.returned));
     const serversOf = new Map(outcome.deliveries.map((d) => [d.clientId, d.servers]));
     const delivered: string[] = [];

@@ -97,6 +97,13 @@ describe('an exam of 20,000 examinees (e2e)', function () {
     const wideAck = dataOf(await s1.next((f) => f.type === 'ack' && f.id === 'wide-1', 120_000));
     expect(wideAck.examinees).to.have.length(EXAMINEES);
     expect(new Set(wideAck.examinees as string[])).to.deep.equal(new Set(ids));
+    // Acked, so stored: the request record a retry with the same id finds.
+    const record = await redis.hgetall(key('request:S001:wide-1'));
+    expect((JSON.parse(record.ack ?? '{}') as { examinees?: unknown[] }).examinees).to.have.length(
+      EXAMINEES,
+    );
+    const recordedSeqs = new Set(record.seqs?.split(','));
+    expect(ids.filter((id) => !recordedSeqs.has(`${id}:1`))).to.deep.equal([]);
     await until('every online examinee has the exam-wide change', () =>
       online.every((c) => c.frames.some((f) => f.type === 'status_change')),
     );

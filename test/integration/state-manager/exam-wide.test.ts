@@ -33,10 +33,10 @@ describe('state-manager/StateStore exam-wide changes', () => {
       audience: { examinees: ids, supervisors: ['S001'] },
       trace,
     });
-  /** Applies and writes the request record, as the route does beside its publishes. */
+  /** Applies and waits for the request record, as the route does beside its publishes. */
   const apply = async (requestId: string) => {
     const outcome = await applyOnly(requestId);
-    await outcome.record?.();
+    await outcome.recorded?.();
     return outcome;
   };
   const frames = async (id: string) =>
@@ -107,20 +107,23 @@ describe('state-manager/StateStore exam-wide changes', () => {
     expect((await frames(ids[0] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
   });
 
-  it('gives a retry that comes before the record is written the same seqs, then a duplicate', async () => {
+  it('writes the request record after the parts, and a retry that finds no record gets the same seqs', async () => {
     const first = await applyOnly('m-1');
-    expect(await redis.hexists(keys.request('S001', 'm-1'), 'ack')).to.equal(0);
-    const retry = await applyOnly('m-1');
+    // Issued with the change: the next command on the connection finds it written.
+    expect(await redis.hexists(keys.request('S001', 'm-1'), 'ack')).to.equal(1);
+    await first.recorded?.();
+    // As if the state manager had died between the parts and the record.
+    await redis.hdel(keys.request('S001', 'm-1'), 'ack');
+    const retry = await apply('m-1');
     expect(retry.duplicate).to.equal(false);
     expect(retry.deliveries.map((d) => [d.clientId, d.seq])).to.deep.equal(
       first.deliveries.map((d) => [d.clientId, d.seq]),
     );
     expect(retry.examSeq).to.equal(1);
     expect((await frames(ids[count - 1] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
-    await retry.record?.();
+    expect(await redis.get(keys.examSeq('EXAM1'))).to.equal('1');
     const again = await applyOnly('m-1');
     expect(again.duplicate).to.equal(true);
-    expect(await redis.get(keys.examSeq('EXAM1'))).to.equal('1');
   });
 
   it("keeps each examinee's and the exam's last historyMax frames (10 here), trimming only past it", async () => {
