@@ -27,15 +27,19 @@ export function statusChangeFrameParts(id: string, data: StatusChangeData): [str
   ];
 }
 
+/** See `examineeFrameTemplate`. */
+export interface ExamineeFrameTemplate {
+  head: string;
+  mid: string;
+  tail: string;
+}
+
 /**
  * An exam-wide change's frame for any examinee, around its seq and the examinee's id:
  * `head + seq + mid + examineeId + tail` is the frame `statusChangeDataFor` gives that
  * examinee. The script that writes every examinee's frame takes these three strings once.
  */
-export function examineeFrameTemplate(
-  id: string,
-  data: StatusChangeData,
-): { head: string; mid: string; tail: string } {
+export function examineeFrameTemplate(id: string, data: StatusChangeData): ExamineeFrameTemplate {
   const marker = '~';
   const [head, suffix] = statusChangeFrameParts(id, statusChangeDataFor(data, marker, 'examinee'));
   // The examinee's id is the data's last field (ids need no escaping in JSON).
@@ -46,7 +50,7 @@ export function examineeFrameTemplate(
 
 /** One examinee's frame from `examineeFrameTemplate` (the state manager's scripts do the same in Lua). */
 export function fillExamineeFrame(
-  t: { head: string; mid: string; tail: string },
+  t: ExamineeFrameTemplate,
   seq: number,
   examineeId: string,
 ): string {

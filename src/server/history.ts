@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { readEpoch } from '../shared/redis/commands.js';
-import { StatusRecord } from '../shared/redis/records.js';
+import { StatusRecord, WideFrameRef, WideFrameTemplate } from '../shared/redis/records.js';
 import {
+  fillExamineeFrame,
   SNAPSHOT_MAX_EXAMINEES,
+  type ExamineeFrameTemplate,
   type ExamStatus,
   type Identity,
   type Snapshot,
@@ -61,8 +63,30 @@ export class History {
     };
   }
 
-  /** Stored frames with seq > `afterSeq`, oldest first (at most `limit`). */
+  /**
+   * Stored frames with seq > `afterSeq`, oldest first (at most `limit`; fewer only when no more
+   * are stored). An exam-wide change's entry refers to the exam's wide-frames set, read in the
+   * same pass (one more round trip when there is any); an entry whose frame is no longer kept
+   * there is left out, which the caller sees as a gap.
+   */
   async after(identity: Identity, afterSeq: number, limit = 1000): Promise<HistoryFrame[]> {
+    const frames: HistoryFrame[] = [];
+    for (let after = afterSeq; ;) {
+      const wanted = limit - frames.length;
+      const entries = await this.entries(identity, after, wanted);
+      frames.push(...(await this.resolve(identity, entries)));
+      const last = entries[entries.length - 1];
+      // A short page is the end; a full one that lost entries (frames no longer kept) reads on.
+      if (!last || entries.length < wanted || frames.length >= limit) return frames;
+      after = last.seq;
+    }
+  }
+
+  private async entries(
+    identity: Identity,
+    afterSeq: number,
+    limit: number,
+  ): Promise<HistoryFrame[]> {
     const flat = await this.redis.zrangebyscore(
       this.stream(identity).history,
       `(${afterSeq}`,
@@ -72,9 +96,50 @@ export class History {
       0,
       limit,
     );
-    const frames: HistoryFrame[] = [];
+    const entries: HistoryFrame[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) {
-      frames.push({ text: flat[i] as string, seq: Number(flat[i + 1]) });
+      entries.push({ text: flat[i] as string, seq: Number(flat[i + 1]) });
+    }
+    return entries;
+  }
+
+  /** Each entry as the client's frame: references filled in from their exams' wide frames. */
+  private async resolve(identity: Identity, entries: HistoryFrame[]): Promise<HistoryFrame[]> {
+    const refs = new Map<string, { min: number; max: number }>();
+    for (const { text } of entries) {
+      const ref = WideFrameRef.decode(text);
+      if (!ref) continue;
+      const span = refs.get(ref.examId);
+      if (span) {
+        span.min = Math.min(span.min, ref.examSeq);
+        span.max = Math.max(span.max, ref.examSeq);
+      } else refs.set(ref.examId, { min: ref.examSeq, max: ref.examSeq });
+    }
+    if (refs.size === 0) return entries;
+    const templates = new Map<string, ExamineeFrameTemplate>();
+    await Promise.all(
+      [...refs].map(async ([examId, { min, max }]) => {
+        const flat = await this.redis.zrangebyscore(
+          this.keys.examWideFrames(examId),
+          min,
+          max,
+          'WITHSCORES',
+        );
+        for (let i = 0; i + 1 < flat.length; i += 2) {
+          const template = WideFrameTemplate.decode(flat[i] as string);
+          if (template) templates.set(`${examId}:${Number(flat[i + 1])}`, template);
+        }
+      }),
+    );
+    const frames: HistoryFrame[] = [];
+    for (const { text, seq } of entries) {
+      const ref = WideFrameRef.decode(text);
+      if (!ref) {
+        frames.push({ text, seq });
+        continue;
+      }
+      const template = templates.get(`${ref.examId}:${ref.examSeq}`);
+      if (template) frames.push({ text: fillExamineeFrame(template, seq, identity.clientId), seq });
     }
     return frames;
   }

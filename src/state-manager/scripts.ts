@@ -8,10 +8,13 @@ import { EPOCH_INLINE } from '../shared/redis/commands.js';
  * formats are those of `shared/redis/records.ts`.
  */
 
-/** Lua shared by the change scripts: type checks, the exam's stream, one examinee's frame. */
+/**
+ * Lua shared by the change scripts: type checks (before any write, so a script never half
+ * applies), the exam's stream, one examinee's frame.
+ */
 const CHANGE_STEPS = `${EPOCH_INLINE}
-local function checkTypes(e)
-  for key, kind in pairs({ [e.seqKey] = 'string', [e.historyKey] = 'zset' }) do
+local function checkTypes(kinds)
+  for key, kind in pairs(kinds) do
     local t = redis.call('TYPE', key).ok
     if t ~= 'none' and t ~= kind then
       return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
@@ -20,9 +23,10 @@ local function checkTypes(e)
 end
 -- A history holds only frames scored with its own counter's seqs, one each: it has at most
 -- seq entries, so it needs trimming only once seq passes historyMax.
+-- The entry is the frame (prefix .. seq .. suffix), or \`e.entry\` as given.
 local function appendFrame(e, historyMax, historyTtl)
   local seq = redis.call('INCR', e.seqKey)
-  redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
+  redis.call('ZADD', e.historyKey, seq, e.entry or (e.prefix .. seq .. e.suffix))
   if seq > historyMax then redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1) end
   redis.call('EXPIRE', e.historyKey, historyTtl)
   return seq
@@ -67,10 +71,12 @@ end`;
  * exam). Every part of a change is sent in one round trip; a part applies only after the one
  * before it did, so a failure leaves a prefix applied, which a retry resumes without giving any
  * seq twice. Idempotent per part: a part already applied returns the seqs it gave.
+ * Each examinee's history gets a reference to the change (wide.ref .. examSeq), and part 0
+ * stores the examinees' frame template once in the exam's wide-frames set (see `WideFrameRef`).
  * Args: request, part, requestTtl, historyMax, examHistoryMax, historyTtl, epochKey, newEpoch, durable,
  * exam (part 0,
  * as APPLY_TARGETED's), examinees (ids), keys (seq, history, conns: a client's key around its
- * id), frame (head, mid, tail: an examinee's frame is head .. seq .. mid .. id .. tail),
+ * id), wide (key, ref, and on part 0 frame: the template's record),
  * supervisors (the last part only: indexKey, actorConnsKey, actorId, ids).
  * Returns { 'DUP' } when the whole request was applied before, { 'GAP' } when the part before
  * is not applied, else { epoch, examSeq, seqs "id:seq,…", examineeServers "a|b,…",
@@ -87,20 +93,28 @@ local partField = 'part:' .. a.part
 local done = redis.call('HGET', a.request, partField)
 local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = redis.call('HGET', a.request, 'examSeq')
-local k, f = a.keys, a.frame
+local k, w = a.keys, a.wide
 local function key(affixes, id) return affixes[1] .. id .. affixes[2] end
 if not done then
   local examinees = {}
   for i, id in ipairs(a.examinees) do
-    local e = { seqKey = key(k.seq, id), historyKey = key(k.history, id), prefix = f.head,
-      suffix = f.mid .. id .. f.tail }
-    local err = checkTypes(e)
+    local e = { seqKey = key(k.seq, id), historyKey = key(k.history, id) }
+    local err = checkTypes({ [e.seqKey] = 'string', [e.historyKey] = 'zset' })
     if err then return err end
     examinees[i] = e
   end
-  if a.part == 0 then examSeq = applyExam(a, epoch) end
+  if a.part == 0 then
+    local err = checkTypes({ [w.key] = 'zset' })
+    if err then return err end
+    examSeq = applyExam(a, epoch)
+    redis.call('ZADD', w.key, examSeq, w.frame)
+    redis.call('ZREMRANGEBYRANK', w.key, 0, -a.historyMax - 1)
+    redis.call('EXPIRE', w.key, a.historyTtl)
+  end
+  local entry = w.ref .. examSeq
   local pairs_ = {}
   for i, e in ipairs(examinees) do
+    e.entry = entry
     pairs_[i] = a.examinees[i] .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
   end
   done = table.concat(pairs_, ',')
@@ -147,7 +161,7 @@ if stored[1] then
   return { 'DUP', stored[2] or '', stored[3] or '0', stored[4] or '', examineeServers,
     supServers, table.concat(supervisors, ','), stored[1] }
 end
-local err = checkTypes(e)
+local err = checkTypes({ [e.seqKey] = 'string', [e.historyKey] = 'zset' })
 if err then return err end
 local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = applyExam(a, epoch)
@@ -273,7 +287,11 @@ export interface ApplyChangePartArgs extends ChangeArgs {
   /** The ids of this part's examinees. */
   examinees: string[];
   keys: { seq: Affixes; history: Affixes; conns: Affixes };
-  frame: { head: string; mid: string; tail: string };
+  /**
+   * The exam's wide-frames set, the history entry's prefix (`WideFrameRef`), and on part 0
+   * the examinees' frame template to store there (`WideFrameTemplate`).
+   */
+  wide: { key: string; ref: string; frame?: string };
   /** The last part only: whose servers and routes the reply lists. */
   supervisors?: SupervisorsArgs;
 }

@@ -6,6 +6,8 @@ import {
   SeqList,
   StoredAck,
   SupervisorConnectionField,
+  WideFrameRef,
+  WideFrameTemplate,
   type RequestTrace,
 } from '../shared/redis/records.js';
 import type { ConnectionInfo, Role, StatusChangeData } from '../protocol/index.js';
@@ -245,7 +247,8 @@ export class StateStore {
       history: keyAffixes(k.clientHistory),
       conns: keyAffixes(k.clientConnections),
     };
-    const frame = examineeFrameTemplate(requestId, data);
+    const wide = { key: k.examWideFrames(examId), ref: WideFrameRef.prefix(examId) };
+    const frame = WideFrameTemplate.encode(examineeFrameTemplate(requestId, data));
     const parts = Math.max(1, Math.ceil(examinees.length / EXAMINEES_PER_PART));
     // Every part in one round trip, in order: each applies only once the one before it has.
     const replies = await Promise.allSettled(
@@ -256,7 +259,7 @@ export class StateStore {
           ...(part === 0 ? { exam } : {}),
           examinees: examinees.slice(part * EXAMINEES_PER_PART, (part + 1) * EXAMINEES_PER_PART),
           keys,
-          frame,
+          wide: part === 0 ? { ...wide, frame } : wide,
           ...(part === parts - 1
             ? {
                 supervisors: {

@@ -19,12 +19,20 @@ export interface RedisKeys {
   examStatus(examId: string): string;
   /** Counter: the last `seq` given to a frame for this examinee. */
   clientSeq(clientId: string): string;
-  /** Sorted set of this examinee's recent `status_change` frames, scored by `seq`. */
+  /**
+   * Sorted set of this examinee's recent `status_change` frames, scored by `seq`: a targeted
+   * change's frame itself, an exam-wide one's reference into `examWideFrames` (`records.ts`).
+   */
   clientHistory(clientId: string): string;
   /** Counter: the exam's stream; every change of the exam, the seq its supervisors see. */
   examSeq(examId: string): string;
   /** Sorted set of the exam's recent changes as supervisors see them, scored by `seq`. */
   examHistory(examId: string): string;
+  /**
+   * Sorted set of the exam's recent exam-wide changes, scored by the exam's `seq`, each as
+   * the template of its examinees' frames: what the examinees' history entries refer to.
+   */
+  examWideFrames(examId: string): string;
   /** Set of examinee ids that have joined the exam (within the retention window). */
   examExaminees(examId: string): string;
   /** Set of supervisor ids that have joined the exam. */
@@ -61,6 +69,7 @@ export function createRedisKeys(namespace: string): RedisKeys {
     clientHistory: (id) => `${p}client:${id}:history`,
     examSeq: (id) => `${p}exam:${id}:seq`,
     examHistory: (id) => `${p}exam:${id}:history`,
+    examWideFrames: (id) => `${p}exam:${id}:wide-frames`,
     examExaminees: (examId) => `${p}exam:${examId}:examinees`,
     examSupervisors: (examId) => `${p}exam:${examId}:supervisors`,
     examSupervisorConnections: (examId) => `${p}exam:${examId}:supervisor-connections`,

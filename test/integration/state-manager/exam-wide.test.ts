@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { createRedisKeys, type RedisKeys } from '../../../src/shared/redis/keys.js';
 import { EXAMINEES_PER_PART, type StateStore } from '../../../src/state-manager/state-store.js';
+import { History } from '../../../src/server/history.js';
 import type { StatusChangeData } from '../../../src/protocol/index.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
 import { testStateStore } from '../../helpers/state-store.js';
@@ -39,10 +40,19 @@ describe('state-manager/StateStore exam-wide changes', () => {
     await outcome.recorded?.();
     return outcome;
   };
-  const frames = async (id: string) =>
-    (await redis.zrange(keys.clientHistory(id), 0, -1)).map(
-      (text) => JSON.parse(text) as { seq: number; id: string; data: StatusChangeData },
-    );
+  const examinee = (clientId: string) => ({
+    clientId,
+    role: 'examinee' as const,
+    examId: 'EXAM1',
+    expiresAt: 0,
+  });
+  /** An examinee's history as its server replays it. */
+  const frames = async (id: string, afterSeq = 0, limit?: number) =>
+    (await new History(redis, keys).after(examinee(id), afterSeq, limit)).map(({ seq, text }) => {
+      const frame = JSON.parse(text) as { seq: number; id: string; data: StatusChangeData };
+      expect(frame.seq).to.equal(seq);
+      return frame;
+    });
 
   beforeEach(async () => {
     redis = rawRedis();
@@ -142,6 +152,53 @@ describe('state-manager/StateStore exam-wide changes', () => {
         expect(await seqs(keys.clientHistory(id ?? ''))).to.deep.equal(upTo(n - 9, n));
       }
       expect(await seqs(keys.examHistory('EXAM1'))).to.deep.equal(upTo(n - 9, n));
+      expect(await seqs(keys.examWideFrames('EXAM1'))).to.deep.equal(upTo(n - 9, n));
     }
+    expect((await frames(ids[count - 1] ?? '')).map((f) => [f.seq, f.id])).to.deep.equal(
+      upTo(4, 13).map((n) => [n, `m-${n}`]),
+    );
+  });
+
+  it("stores an exam-wide change's frame once, and replays it in order with the examinee's targeted ones", async () => {
+    const [first = '', second = ''] = ids;
+    await redis.sadd(keys.examExaminees('EXAM1'), first);
+    await apply('m-1');
+    const targeted = {
+      supervisorId: 'S001',
+      targetExamineeId: first,
+      status: 'STARTED' as const,
+      timestamp: data.timestamp,
+    };
+    await store.applyTargeted({ requestId: 'm-2', examId: 'EXAM1', data: targeted, trace });
+    await apply('m-3');
+    // One 20-byte entry per examinee and change; the frame itself once per change.
+    expect(await redis.zrange(keys.clientHistory(second), 0, -1)).to.deep.equal([
+      'w:EXAM1:1',
+      'w:EXAM1:3',
+    ]);
+    expect(await redis.zcard(keys.examWideFrames('EXAM1'))).to.equal(2);
+    expect(await frames(first)).to.deep.equal([
+      { type: 'status_change', seq: 1, id: 'm-1', data: { ...data, targetExamineeId: first } },
+      { type: 'status_change', seq: 2, id: 'm-2', data: targeted },
+      { type: 'status_change', seq: 3, id: 'm-3', data: { ...data, targetExamineeId: first } },
+    ]);
+    expect((await frames(second)).map((f) => [f.seq, f.id, f.data.targetExamineeId])).to.deep.equal(
+      [
+        [1, 'm-1', second],
+        [2, 'm-3', second],
+      ],
+    );
+    expect((await frames(first, 1)).map((f) => f.seq)).to.deep.equal([2, 3]);
+  });
+
+  it('leaves out a frame no longer kept, so the server sees the gap, and still fills the page', async () => {
+    const id = ids[count - 1] ?? '';
+    for (let n = 1; n <= 4; n++) await apply(`m-${n}`);
+    await redis.zremrangebyscore(keys.examWideFrames('EXAM1'), 2, 2);
+    expect((await frames(id)).map((f) => f.seq)).to.deep.equal([1, 3, 4]);
+    // A page of two that lost an entry reads on to fill it.
+    expect((await frames(id, 1, 2)).map((f) => f.seq)).to.deep.equal([3, 4]);
+    await redis.del(keys.examWideFrames('EXAM1'));
+    expect(await frames(id)).to.deep.equal([]);
   });
 });
