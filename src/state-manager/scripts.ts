@@ -10,7 +10,7 @@ import { EPOCH_INLINE } from '../shared/redis/commands.js';
 
 /**
  * Lua shared by the change scripts: type checks (before any write, so a script never half
- * applies), the exam's stream, one examinee's frame.
+ * applies), the exam's stream, one examinee's frame, a part's examinees' entries.
  */
 const CHANGE_STEPS = `${EPOCH_INLINE}
 local function checkTypes(kinds)
@@ -23,13 +23,45 @@ local function checkTypes(kinds)
 end
 -- A history holds only frames scored with its own counter's seqs, one each: it has at most
 -- seq entries, so it needs trimming only once seq passes historyMax.
--- The entry is the frame (prefix .. seq .. suffix), or \`e.entry\` as given.
 local function appendFrame(e, historyMax, historyTtl)
   local seq = redis.call('INCR', e.seqKey)
-  redis.call('ZADD', e.historyKey, seq, e.entry or (e.prefix .. seq .. e.suffix))
+  redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
   if seq > historyMax then redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1) end
   redis.call('EXPIRE', e.historyKey, historyTtl)
   return seq
+end
+-- Gives each examinee (seqKey, historyKey) its next seq with \`entry\` in its history, all or
+-- none: when a command fails (a key of another type, a counter that is not an integer), what
+-- the loop gave before it is taken back and the error returned, so a retry gives no seq twice.
+-- Cheaper than checking every key's type first (two commands per examinee fewer), and it also
+-- catches a counter that is a string but not a number. Returns the seqs, or nil and the error.
+local function appendEntries(examinees, entry, historyMax, historyTtl)
+  local seqs, added = {}, {}
+  local function takeBack(e, seq)
+    if seq == 1 then redis.call('DEL', e.seqKey) else redis.call('DECR', e.seqKey) end
+  end
+  local function fail(given, r, key)
+    for j = given, 1, -1 do
+      if added[j] == 1 then redis.call('ZREM', examinees[j].historyKey, entry) end
+      takeBack(examinees[j], seqs[j])
+    end
+    return nil, redis.error_reply(r.err .. ' (' .. key .. ')')
+  end
+  for i, e in ipairs(examinees) do
+    local seq = redis.pcall('INCR', e.seqKey)
+    if type(seq) == 'table' then return fail(i - 1, seq, e.seqKey) end
+    local n = redis.pcall('ZADD', e.historyKey, seq, entry)
+    if type(n) == 'table' then
+      takeBack(e, seq)
+      return fail(i - 1, n, e.historyKey)
+    end
+    seqs[i], added[i] = seq, n
+  end
+  for i, e in ipairs(examinees) do
+    if seqs[i] > historyMax then redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1) end
+    redis.call('EXPIRE', e.historyKey, historyTtl)
+  end
+  return seqs
 end
 local function applyExam(a, epoch)
   local x = a.exam
@@ -98,25 +130,32 @@ local function key(affixes, id) return affixes[1] .. id .. affixes[2] end
 if not done then
   local examinees = {}
   for i, id in ipairs(a.examinees) do
-    local e = { seqKey = key(k.seq, id), historyKey = key(k.history, id) }
-    local err = checkTypes({ [e.seqKey] = 'string', [e.historyKey] = 'zset' })
-    if err then return err end
-    examinees[i] = e
+    examinees[i] = { seqKey = key(k.seq, id), historyKey = key(k.history, id) }
   end
+  local nextExamSeq = examSeq
   if a.part == 0 then
-    local err = checkTypes({ [w.key] = 'zset' })
+    -- The exam's writes come after the examinees' (which may fail and take theirs back), so
+    -- their keys are checked first and the exam's next seq read ahead.
+    local x = a.exam
+    local err = checkTypes({ [x.seqKey] = 'string', [x.historyKey] = 'zset',
+      [x.statusKey] = 'hash', [w.key] = 'zset' })
     if err then return err end
+    local current = redis.call('GET', x.seqKey)
+    if current and not string.match(current, '^%-?%d+$') then
+      return redis.error_reply('ERR ' .. x.seqKey .. ' is not a counter')
+    end
+    nextExamSeq = (tonumber(current) or 0) + 1
+  end
+  local seqs, err = appendEntries(examinees, w.ref .. nextExamSeq, a.historyMax, a.historyTtl)
+  if not seqs then return err end
+  if a.part == 0 then
     examSeq = applyExam(a, epoch)
     redis.call('ZADD', w.key, examSeq, w.frame)
     redis.call('ZREMRANGEBYRANK', w.key, 0, -a.historyMax - 1)
     redis.call('EXPIRE', w.key, a.historyTtl)
   end
-  local entry = w.ref .. examSeq
   local pairs_ = {}
-  for i, e in ipairs(examinees) do
-    e.entry = entry
-    pairs_[i] = a.examinees[i] .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
-  end
+  for i, id in ipairs(a.examinees) do pairs_[i] = id .. ':' .. seqs[i] end
   done = table.concat(pairs_, ',')
   redis.call('HSET', a.request, partField, done)
   redis.call('EXPIRE', a.request, a.requestTtl)

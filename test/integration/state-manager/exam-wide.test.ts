@@ -94,8 +94,13 @@ describe('state-manager/StateStore exam-wide changes', () => {
       (err: unknown) => err,
     );
     expect(String(failure)).to.match(/WRONGTYPE/);
-    // The first part applied; nothing after the failing one did.
+    // The first part applied; nothing of the failing one (the examinees before the broken one
+    // were taken back) and nothing after it did.
     expect(await frames(ids[0] ?? '')).to.have.length(1);
+    for (const id of ids.slice(EXAMINEES_PER_PART, EXAMINEES_PER_PART + 3)) {
+      expect(await frames(id)).to.deep.equal([]);
+      expect(await redis.exists(keys.clientSeq(id), keys.clientHistory(id))).to.equal(0);
+    }
     expect(await frames(ids[EXAMINEES_PER_PART * 2] ?? '')).to.deep.equal([]);
     expect(await frames(ids[count - 1] ?? '')).to.deep.equal([]);
     expect(await redis.hexists(keys.request('S001', 'm-1'), 'ack')).to.equal(0);
@@ -115,6 +120,43 @@ describe('state-manager/StateStore exam-wide changes', () => {
     expect(again.duplicate).to.equal(true);
     expect(again.deliveries).to.have.length(count);
     expect((await frames(ids[0] ?? '')).map((f) => f.seq)).to.deep.equal([1]);
+  });
+
+  it('applies nothing of a first part that fails, whatever key is broken, and the retry gives seq 1', async () => {
+    const exists = (...k: string[]) => redis.exists(...k);
+    const [before = '', notCounter = '', notHistory = ''] = [ids[3], ids[5], ids[7]];
+    // A string that is not a number passes a type check but fails INCR; a history that is
+    // not a sorted set fails ZADD after the examinee's INCR.
+    await redis.set(keys.clientSeq(notCounter), 'abc');
+    for (const broken of ['counter', 'history']) {
+      if (broken === 'history') {
+        await redis.del(keys.clientSeq(notCounter));
+        await redis.set(keys.clientHistory(notHistory), 'not a sorted set');
+      }
+      const failure = await apply('m-1').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(String(failure)).to.match(broken === 'counter' ? /not an integer/ : /WRONGTYPE/);
+      expect(await exists(keys.clientSeq(before), keys.clientHistory(before))).to.equal(0);
+      expect(await exists(keys.clientSeq(notHistory))).to.equal(0);
+      expect(
+        await exists(
+          keys.examSeq('EXAM1'),
+          keys.examHistory('EXAM1'),
+          keys.examStatus('EXAM1'),
+          keys.examWideFrames('EXAM1'),
+        ),
+      ).to.equal(0);
+    }
+    expect(await exists(keys.clientSeq(notCounter), keys.clientHistory(notCounter))).to.equal(0);
+    await redis.del(keys.clientHistory(notHistory));
+    const outcome = await apply('m-1');
+    expect(outcome.examSeq).to.equal(1);
+    expect(outcome.deliveries.every((d) => d.seq === 1)).to.equal(true);
+    for (const id of [before, notCounter, notHistory]) {
+      expect((await frames(id)).map((f) => [f.seq, f.id])).to.deep.equal([[1, 'm-1']]);
+    }
   });
 
   it('writes the request record after the parts, and a retry that finds no record gets the same seqs', async () => {
