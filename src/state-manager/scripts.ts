@@ -204,6 +204,8 @@ local err = checkTypes({ [e.seqKey] = 'string', [e.historyKey] = 'zset' })
 if err then return err end
 local epoch = epochOf(a.epochKey, a.newEpoch, a.durable)
 local examSeq = applyExam(a, epoch)
+-- A targeted change's frame is the same for the examinee and the supervisors but for the seq.
+e.prefix, e.suffix = a.exam.prefix, a.exam.suffix
 local seqs = e.id .. ':' .. appendFrame(e, a.historyMax, a.historyTtl)
 local traceSeqs = { seqs }
 local routes = e.id .. ':' .. (string.match(examineeServers, '^[^|]+') or '')
@@ -362,13 +364,12 @@ interface ExamArgs {
   examId: string;
 }
 
+/** Its frame is the exam's (`exam.prefix`, `exam.suffix`) with its own seq. */
 interface ExamineeArgs {
   id: string;
   seqKey: string;
   historyKey: string;
   connsKey: string;
-  prefix: string;
-  suffix: string;
 }
 
 export interface ApplyTargetedArgs extends ChangeArgs {

@@ -11,11 +11,7 @@ import {
   type RequestTrace,
 } from '../shared/redis/records.js';
 import type { ConnectionInfo, Role, StatusChangeData } from '../protocol/index.js';
-import {
-  examineeFrameTemplate,
-  statusChangeDataFor,
-  statusChangeFrameParts,
-} from '../protocol/index.js';
+import { examineeFrameTemplate, statusChangeFrameParts } from '../protocol/index.js';
 import { stateScripts, type ChangeArgs, type StateScripts } from './scripts.js';
 
 export type { RequestTrace } from '../shared/redis/records.js';
@@ -137,11 +133,9 @@ export class StateStore {
     const k = this.keys;
     const { requestId, examId, data } = c;
     const id = data.targetExamineeId;
+    // The examinee's frame is this one too: a targeted change's data is what every recipient
+    // sees (`statusChangeDataFor`).
     const [prefix, suffix] = statusChangeFrameParts(requestId, data);
-    const [examineePrefix, examineeSuffix] = statusChangeFrameParts(
-      requestId,
-      statusChangeDataFor(data, id, 'examinee'),
-    );
     const ack: StoredAck = { examinees: [id], data };
     const reply = this.scripts.applyTargeted({
       ...this.changeArgs(k.request(data.supervisorId, requestId)),
@@ -169,8 +163,6 @@ export class StateStore {
         seqKey: k.clientSeq(id),
         historyKey: k.clientHistory(id),
         connsKey: k.clientConnections(id),
-        prefix: examineePrefix,
-        suffix: examineeSuffix,
       },
     });
     return reply.then((r) => {
