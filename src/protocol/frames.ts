@@ -37,7 +37,9 @@ export interface ExamineeFrameTemplate {
 /**
  * An exam-wide change's frame for any examinee, around its seq and the examinee's id:
  * `head + seq + mid + examineeId + tail` is the frame `statusChangeDataFor` gives that
- * examinee. The script that writes every examinee's frame takes these three strings once.
+ * examinee. The state manager stores these three strings once per change (each examinee's
+ * history refers to them, `WideFrameRef`), and servers fill them in for each examinee, live and
+ * on replay.
  */
 export function examineeFrameTemplate(id: string, data: StatusChangeData): ExamineeFrameTemplate {
   const marker = '~';
@@ -48,7 +50,7 @@ export function examineeFrameTemplate(id: string, data: StatusChangeData): Exami
   return { head, mid: suffix.slice(0, -end.length) + '"', tail: '"}}' };
 }
 
-/** One examinee's frame from `examineeFrameTemplate` (the state manager's scripts do the same in Lua). */
+/** One examinee's frame from `examineeFrameTemplate`: what its socket is sent, live or replayed. */
 export function fillExamineeFrame(
   t: ExamineeFrameTemplate,
   seq: number,
