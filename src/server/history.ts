@@ -105,42 +105,42 @@ export class History {
 
   /** Each entry as the client's frame: references filled in from their exams' wide frames. */
   private async resolve(identity: Identity, entries: HistoryFrame[]): Promise<HistoryFrame[]> {
-    const refs = new Map<string, { min: number; max: number }>();
-    for (const { text } of entries) {
-      const ref = WideFrameRef.decode(text);
+    const refs = entries.map(({ text }) => WideFrameRef.decode(text));
+    const spans = new Map<string, { min: number; max: number }>();
+    for (const ref of refs) {
       if (!ref) continue;
-      const span = refs.get(ref.examId);
+      const span = spans.get(ref.examId);
       if (span) {
         span.min = Math.min(span.min, ref.examSeq);
         span.max = Math.max(span.max, ref.examSeq);
-      } else refs.set(ref.examId, { min: ref.examSeq, max: ref.examSeq });
+      } else spans.set(ref.examId, { min: ref.examSeq, max: ref.examSeq });
     }
-    if (refs.size === 0) return entries;
-    const templates = new Map<string, ExamineeFrameTemplate>();
+    if (spans.size === 0) return entries;
+    const templates = new Map<string, Map<number, ExamineeFrameTemplate>>();
     await Promise.all(
-      [...refs].map(async ([examId, { min, max }]) => {
+      [...spans].map(async ([examId, { min, max }]) => {
         const flat = await this.redis.zrangebyscore(
           this.keys.examWideFrames(examId),
           min,
           max,
           'WITHSCORES',
         );
+        const byExamSeq = new Map<number, ExamineeFrameTemplate>();
         for (let i = 0; i + 1 < flat.length; i += 2) {
           const template = WideFrameTemplate.decode(flat[i] as string);
-          if (template) templates.set(`${examId}:${Number(flat[i + 1])}`, template);
+          if (template) byExamSeq.set(Number(flat[i + 1]), template);
         }
+        templates.set(examId, byExamSeq);
       }),
     );
     const frames: HistoryFrame[] = [];
-    for (const { text, seq } of entries) {
-      const ref = WideFrameRef.decode(text);
-      if (!ref) {
-        frames.push({ text, seq });
-        continue;
-      }
-      const template = templates.get(`${ref.examId}:${ref.examSeq}`);
-      if (template) frames.push({ text: fillExamineeFrame(template, seq, identity.clientId), seq });
-    }
+    entries.forEach(({ text, seq }, i) => {
+      const ref = refs[i];
+      const template = ref && templates.get(ref.examId)?.get(ref.examSeq);
+      if (!ref) frames.push({ text, seq });
+      else if (template)
+        frames.push({ text: fillExamineeFrame(template, seq, identity.clientId), seq });
+    });
     return frames;
   }
 
