@@ -14,24 +14,17 @@ export function createServerMetrics(registry = new Registry()) {
     // the confirm timeout (10 s) and beyond while a broker or Redis recovers.
     [0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   );
-  const framesOut = m.counter('exam_relay_frames_out_total', 'Frames sent to clients, by type', [
+  const framesOut = m.tally(
+    'exam_relay_frames_out_total',
+    'Frames sent to clients, by type',
     'type',
-  ] as const);
-  // Counted per frame sent, on the hot path: one bound child per type, not a label lookup each.
-  const framesOutByType = new Map<string, { inc(): void }>();
+  );
   return {
     registry,
     ackSeconds,
-    framesOut,
-    /** Counts one frame of `type` sent. */
-    frameSent(type: string): void {
-      let child = framesOutByType.get(type);
-      if (!child) {
-        child = framesOut.labels({ type });
-        framesOutByType.set(type, child);
-      }
-      child.inc();
-    },
+    framesOut: framesOut.counter,
+    /** Counts one frame of `type` sent (per frame, on the hot path). */
+    frameSent: framesOut.count,
     /** Times each supervisor request from receipt (socket.ts) to ack (deliver.ts). */
     ackTimer: new AckTimer({ observe: (seconds) => ackSeconds.observe(seconds) }),
     connections: m.gauge('exam_relay_connections', 'Authenticated WebSocket connections, by role', [
