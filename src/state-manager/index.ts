@@ -228,7 +228,8 @@ export function createStateManager(
 
   /**
    * Applies the batch in Redis. Consecutive single-call messages (a change to one examinee, a
-   * connect, a disconnect) go to Redis together, in one round trip; after a transient failure
+   * connect, a disconnect) go to Redis together, in one round trip, and consecutive changes to
+   * one examinee each in calls of TARGETED_PER_CALL (`StateStore.batched`); after a transient failure
    * the failed ones are applied again one at a time, in order (the scripts are idempotent).
    */
   async function applyGroups(jobs: Job[]): Promise<PromiseSettledResult<Route | undefined>[]> {
@@ -239,7 +240,7 @@ export function createStateManager(
         while (end < jobs.length && singleCall(jobs[end]!.message)) end++;
       }
       const group = jobs.slice(start, end);
-      const attempts = group.map((job) => dispatch(job.message));
+      const attempts = store.batched(() => group.map((job) => dispatch(job.message)));
       const results = await Promise.allSettled(attempts);
       const firstTransient = results.findIndex(
         (r) => r.status === 'rejected' && isTransient(r.reason),

@@ -119,10 +119,20 @@ export class StateStore {
   }
 
   /**
+   * Runs `issue`, and sends the changes to one examinee it applies (`applyTargeted`) in calls
+   * of TARGETED_PER_CALL when it returns, or when it sends any other script first. Redis
+   * applies everything in the order `issue` asked for it, as without this.
+   */
+  batched<T>(issue: () => T): T {
+    return this.scripts.batched(issue);
+  }
+
+  /**
    * Applies a change to one examinee in a single Redis call (membership, audience and the
    * request record included) and returns its outcome, or undefined when the examinee is not
-   * in the exam. The call is issued before this returns its promise, so the changes of one
-   * exam issued one after another reach Redis together and apply in that order.
+   * in the exam. The call is issued before this returns its promise (inside `batched`, with
+   * the run it belongs to), so the changes of one exam issued one after another reach Redis
+   * together and apply in that order.
    */
   applyTargeted(c: {
     requestId: string;
@@ -166,7 +176,7 @@ export class StateStore {
       },
     });
     return reply.then((r) => {
-      const [verdict, epoch, examSeq, seqs, examineeServers, supervisorServers, , stored] = r.map(
+      const [verdict, epoch, examSeq, seqs, examineeServers, supervisorServers, stored] = r.map(
         (v) => String(v ?? ''),
       );
       if (verdict === 'FORBIDDEN') return undefined;

@@ -4,6 +4,11 @@ import { UnavailableError } from '../errors.js';
 
 const ReplyErrorClass = ReplyError as new (...args: unknown[]) => Error;
 
+/** A Redis error reply, as ioredis raises one: for an error a script returns inside its reply. */
+export function replyError(message: string): Error {
+  return new ReplyErrorClass(message);
+}
+
 /** Replies that mean "Redis is there but cannot serve this now". */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|TRYAGAIN|MASTERDOWN|CLUSTERDOWN)\b/;
 
