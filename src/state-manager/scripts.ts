@@ -14,24 +14,46 @@ import { replyError } from '../shared/redis/errors.js';
  * applies), the exam's stream, one examinee's frame, a part's examinees' entries.
  */
 const CHANGE_STEPS = `${EPOCH_INLINE}
-local function checkTypes(kinds)
-  for key, kind in pairs(kinds) do
-    local t = redis.call('TYPE', key).ok
-    if t ~= 'none' and t ~= kind then
-      return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
+-- What one call would ask Redis more than once with the same answer, as the changes of a call
+-- share their exam's keys: a key's type once checked (the writes keep it), a hash's fields (no
+-- change script writes connections) and an expiry already set in this call.
+local kinds, fieldsOf, expiries = {}, {}, {}
+local function checkTypes(wanted)
+  for key, kind in pairs(wanted) do
+    if kinds[key] ~= kind then
+      local t = redis.call('TYPE', key).ok
+      if t ~= 'none' and t ~= kind then
+        return redis.error_reply('WRONGTYPE ' .. key .. ' is a ' .. t .. ', expected ' .. kind)
+      end
+      kinds[key] = kind
     end
+  end
+end
+local function fields(key)
+  local f = fieldsOf[key]
+  if not f then
+    f = redis.call('HKEYS', key)
+    fieldsOf[key] = f
+  end
+  return f
+end
+local function expire(key, ttl)
+  if expiries[key] ~= ttl then
+    redis.call('EXPIRE', key, ttl)
+    expiries[key] = ttl
   end
 end
 -- Undoes an INCR that gave \`seq\`.
 local function takeBack(key, seq)
   if seq == 1 then redis.call('DEL', key) else redis.call('DECR', key) end
+  expiries[key] = nil
 end
 -- A history holds only frames scored with its own counter's seqs, one each: it has at most
 -- seq entries, so it needs trimming only once seq passes historyMax.
 local function addFrame(e, seq, historyMax, historyTtl)
   redis.call('ZADD', e.historyKey, seq, e.prefix .. seq .. e.suffix)
   if seq > historyMax then redis.call('ZREMRANGEBYRANK', e.historyKey, 0, -historyMax - 1) end
-  redis.call('EXPIRE', e.historyKey, historyTtl)
+  expire(e.historyKey, historyTtl)
 end
 -- Gives each examinee (seqKey, historyKey) its next seq with \`entry\` in its history, all or
 -- none: when a command fails (a key of another type, a counter that is not an integer), what
@@ -68,19 +90,19 @@ end
 local function writeExam(a, examSeq, epoch, fields)
   local x = a.exam
   addFrame(x, examSeq, a.examHistoryMax, a.historyTtl)
-  redis.call('EXPIRE', x.seqKey, a.historyTtl)
+  expire(x.seqKey, a.historyTtl)
   redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
     'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
   redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch, unpack(fields))
 end
 local function serversOf(key)
-  return table.concat(redis.call('HKEYS', key), '|')
+  return table.concat(fields(key), '|')
 end
 -- The exam's supervisor connections (fields serverId|supervisorId) in one read: each
 -- supervisor's first server, and the servers in order.
 local function supervisorIndex(indexKey)
   local index = { first = {}, seen = {}, servers = {} }
-  for _, field in ipairs(redis.call('HKEYS', indexKey)) do
+  for _, field in ipairs(fields(indexKey)) do
     local bar = string.find(field, '|', 1, true)
     if bar then
       local serverId, id = string.sub(field, 1, bar - 1), string.sub(field, bar + 1)
@@ -99,7 +121,7 @@ end
 local function supervisorRoutes(index, actorConnsKey, actorId, ids)
   local servers, actorFirst = {}, index.first[actorId]
   for i, serverId in ipairs(index.servers) do servers[i] = serverId end
-  for _, serverId in ipairs(redis.call('HKEYS', actorConnsKey)) do
+  for _, serverId in ipairs(fields(actorConnsKey)) do
     actorFirst = actorFirst or serverId
     if not index.seen[serverId] then servers[#servers + 1] = serverId end
   end
