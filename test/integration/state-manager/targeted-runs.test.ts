@@ -82,6 +82,15 @@ describe('state-manager/StateStore: runs of changes to one examinee each, sent t
     expect(applied.every((o) => o?.supervisorServers.join() === 'serverB')).to.equal(true);
     expect(applied.every((o) => o?.deliveries[0]?.servers.join() === 'serverA')).to.equal(true);
     expect(await redis.get(keys.examSeq('EXAM1'))).to.equal(String(count));
+    // Set once per call, the expiries hold for every key the run wrote.
+    for (const key of [
+      keys.examSeq('EXAM1'),
+      keys.examHistory('EXAM1'),
+      ...examinees.map((id) => keys.clientHistory(id)),
+      keys.request('S001', `m-${count - 1}`),
+    ]) {
+      expect(await redis.ttl(key), key).to.be.within(1, 60);
+    }
     expect(await redis.hget(keys.request('S001', `m-${count - 1}`), 'seqs')).to.equal(
       `${examinees[(count - 1) % 3] ?? ''}:${Math.ceil(count / 3)},S001:${count}`,
     );
