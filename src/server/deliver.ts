@@ -9,6 +9,7 @@ import {
   type ServerRoute,
 } from '../protocol/index.js';
 import type { Session, SessionRegistry } from './session.js';
+import type { FrameText } from './ordered-delivery.js';
 import type { ServerMetrics } from './metrics.js';
 
 interface Deps {
@@ -60,16 +61,20 @@ function statusChange(message: RouteOf<ServerRoute, 'status_change'>, deps: Deps
   const { requestId, payload, deliveries, examId, epoch, supervisorSeq } = message.data;
   const sentAt = Date.parse(payload.timestamp);
   let delivered = 0;
-  const offer = (session: Session, seq: number, text: string) => {
+  const offer = (session: Session, seq: number, text: FrameText) => {
     if (session.delivery.offer(seq, text, epoch)) delivered += 1;
     else metrics.duplicatesDropped.inc();
   };
   // Every supervisor (and, for a targeted change, the examinee) sees the same data, and each
   // examinee of an exam-wide change the same with its own id: encode it once per message, not
-  // once per socket.
+  // once per socket. The supervisors' frame is the same to the byte, so it is encoded to
+  // UTF-8 once too, where ws would encode a string once per socket (a probe's 20 sends of a
+  // change: 10.7 µs as shared bytes, 17-20 µs as strings, 2026-12-07).
   const [prefix, suffix] = statusChangeFrameParts(requestId, payload);
+  let supervisorFrame: Buffer | undefined;
   for (const session of sessions.supervisorsOf(examId)) {
-    offer(session, supervisorSeq, `${prefix}${supervisorSeq}${suffix}`);
+    supervisorFrame ??= Buffer.from(`${prefix}${supervisorSeq}${suffix}`);
+    offer(session, supervisorSeq, supervisorFrame);
   }
   const examWide =
     payload.targetExamineeId === undefined && deliveries.length > 0

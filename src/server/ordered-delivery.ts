@@ -3,6 +3,12 @@ import { backoff } from '../shared/backoff.js';
 import type { HistoryFrame } from './history.js';
 
 /**
+ * One frame's JSON text, or its UTF-8 bytes: a frame many sockets send alike (the exam's
+ * supervisors all get a change with the same seq) is encoded once, not once per socket.
+ */
+export type FrameText = string | Buffer;
+
+/**
  * Where a connection's ordered stream comes from and goes to: the session itself, so a
  * socket holds no closures for it.
  */
@@ -17,7 +23,7 @@ export interface DeliverySink {
    */
   rebase(epoch: string): Promise<number>;
   /** Sends one frame's JSON text to the client. */
-  sendFrame(text: string, replayed: boolean): void;
+  sendFrame(text: FrameText, replayed: boolean): void;
   /** Tells the client the history cannot cover (fromSeq, toSeq]. */
   resync(fromSeq: number, toSeq: number): void;
 }
@@ -26,7 +32,7 @@ export interface DeliverySink {
 const GAP_WAIT_MS = 200;
 
 /** No frame waiting: most connections, most of the time, hold no map of their own. */
-const NONE: ReadonlyMap<number, string> = new Map();
+const NONE: ReadonlyMap<number, FrameText> = new Map();
 
 /**
  * Per-connection ordering of `status_change` frames: sends seq cursor+1, cursor+2, … with no
@@ -38,7 +44,7 @@ const NONE: ReadonlyMap<number, string> = new Map();
 export class OrderedDelivery {
   private rebasing: Promise<void> | undefined;
   /** Frames that arrived ahead of the cursor, by seq; created when the first one does. */
-  private early: Map<number, string> | undefined;
+  private early: Map<number, FrameText> | undefined;
   private gapTimer: NodeJS.Timeout | undefined;
   private filling: Promise<void> | undefined;
   private refillAfter = false;
@@ -58,11 +64,11 @@ export class OrderedDelivery {
   ) {}
 
   /** The frames waiting for their turn (read-only; `hold` adds one). */
-  private get pending(): ReadonlyMap<number, string> {
+  private get pending(): ReadonlyMap<number, FrameText> {
     return this.early ?? NONE;
   }
 
-  private hold(seq: number, text: string): void {
+  private hold(seq: number, text: FrameText): void {
     (this.early ??= new Map()).set(seq, text);
   }
 
@@ -71,7 +77,7 @@ export class OrderedDelivery {
    * of another epoch first moves the client to that numbering, so restarted counters are not
    * taken for duplicates.
    */
-  offer(seq: number, text: string, epoch = this.epoch): boolean {
+  offer(seq: number, text: FrameText, epoch = this.epoch): boolean {
     if (epoch !== this.epoch) this.rebase(epoch);
     if (this.rebasing) {
       this.hold(seq, text);
@@ -139,7 +145,7 @@ export class OrderedDelivery {
   }
 
   private drain(replayed: boolean): void {
-    let text: string | undefined;
+    let text: FrameText | undefined;
     while ((text = this.pending.get(this.cursor + 1)) !== undefined) {
       this.early?.delete(this.cursor + 1);
       this.cursor += 1;

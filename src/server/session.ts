@@ -9,7 +9,7 @@ import {
   type Role,
   type ServerFrame,
 } from '../protocol/index.js';
-import { OrderedDelivery, type DeliverySink } from './ordered-delivery.js';
+import { OrderedDelivery, type DeliverySink, type FrameText } from './ordered-delivery.js';
 import type { History, HistoryFrame } from './history.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -75,8 +75,8 @@ export class Session implements DeliverySink {
     return this.ws.readyState === this.ws.OPEN;
   }
 
-  /** Sends JSON text; drops the connection if the client is not reading. */
-  sendText(text: string, type: ServerFrame['type']): void {
+  /** Sends JSON text (or its bytes); drops the connection if the client is not reading. */
+  sendText(text: FrameText, type: ServerFrame['type']): void {
     if (!this.open) return;
     if (this.ws.bufferedAmount > SLOW_READER_BYTES) {
       this.log.warn({ buffered: this.ws.bufferedAmount }, 'slow reader dropped');
@@ -84,7 +84,8 @@ export class Session implements DeliverySink {
       return;
     }
     if (this.socket) holdWritesUntilTickEnd(this.socket);
-    this.ws.send(text);
+    // A text frame either way: bytes shared by many sockets go out as they are, uncopied.
+    this.ws.send(text, { binary: false });
     this.shared.metrics.frameSent(type);
   }
 
@@ -111,7 +112,7 @@ export class Session implements DeliverySink {
   }
 
   /** DeliverySink: a frame of the client's stream, in order. */
-  sendFrame(text: string, replayed: boolean): void {
+  sendFrame(text: FrameText, replayed: boolean): void {
     this.sendText(text, 'status_change');
     if (replayed) this.shared.metrics.replayed.inc();
   }

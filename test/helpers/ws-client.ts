@@ -5,6 +5,9 @@ export interface Frame {
   [key: string]: unknown;
 }
 
+/** How a frame sent as binary is recorded. */
+const BINARY_FRAME = 'binary frame';
+
 /** A raw WebSocket test client that records every frame and the close code. */
 export class TestClient {
   readonly frames: Frame[] = [];
@@ -24,7 +27,11 @@ export class TestClient {
       }),
     );
     ws.on('error', () => undefined);
-    ws.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as Frame));
+    // Every server frame is JSON text (SPEC §5): a binary one is recorded as such and fails
+    // the next wait, whatever it waits for.
+    ws.on('message', (data, isBinary) =>
+      this.frames.push(isBinary ? { type: BINARY_FRAME } : (JSON.parse(data.toString()) as Frame)),
+    );
   }
 
   static async connect(port: number, options: { origin?: string } = {}): Promise<TestClient> {
@@ -59,6 +66,9 @@ export class TestClient {
   async next(predicate: (f: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.frames.some((f) => f.type === BINARY_FRAME)) {
+        throw new Error('the server sent a binary frame; every frame must be text');
+      }
       const found = this.frames.find(predicate);
       if (found) return found;
       if (Date.now() > deadline) {

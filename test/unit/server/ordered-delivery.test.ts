@@ -35,7 +35,7 @@ function delivery(cursor = 0) {
       log: createLogger({ service: 'unit', level: 'silent' }, new LogSink()),
       read: (afterSeq) => history.read(afterSeq),
       rebase: (epoch) => Promise.resolve(rebases.push(epoch) && 0),
-      sendFrame: (text) => sent.push(text),
+      sendFrame: (text) => sent.push(text.toString()),
       resync: (from, to) => resyncs.push([from, to]),
     },
     cursor,
