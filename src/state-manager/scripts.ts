@@ -86,14 +86,14 @@ local function appendEntries(examinees, entry, historyMax, historyTtl)
   return seqs
 end
 -- The exam's stream and the stored status, given the exam's next seq (its INCR done), and
--- the request's epoch and exam seq with \`fields\` (name, value, ...) in one write.
-local function writeExam(a, examSeq, epoch, fields)
+-- the request's epoch and exam seq with \`more\` fields (name, value, ...) in one write.
+local function writeExam(a, examSeq, epoch, more)
   local x = a.exam
   addFrame(x, examSeq, a.examHistoryMax, a.historyTtl)
   expire(x.seqKey, a.historyTtl)
   redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
     'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
-  redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch, unpack(fields))
+  redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch, unpack(more))
 end
 local function serversOf(key)
   return table.concat(fields(key), '|')
