@@ -228,9 +228,9 @@ export function createStateManager(
 
   /**
    * Applies the batch in Redis. Consecutive single-call messages (a change to one examinee, a
-   * connect, a disconnect) go to Redis together, in one round trip, and consecutive changes to
-   * one examinee each in calls of TARGETED_PER_CALL (`StateStore.batched`); after a transient failure
-   * the failed ones are applied again one at a time, in order (the scripts are idempotent).
+   * connect, a disconnect) go to Redis together, in one round trip, the changes to one examinee
+   * each in calls of TARGETED_PER_CALL (`StateStore.batched`); after a transient failure the
+   * failed ones are applied again one at a time, in order (the scripts are idempotent).
    */
   async function applyGroups(jobs: Job[]): Promise<PromiseSettledResult<Route | undefined>[]> {
     const settled: PromiseSettledResult<Route | undefined>[] = [];

@@ -226,29 +226,39 @@ return { epoch, tostring(examSeq or 0), done, table.concat(servers, ','), supSer
  */
 const APPLY_TARGETED = `${CHANGE_STEPS}
 local epoch
-local indexes, members = {}, {}
+local exams = {}
+-- An exam's supervisors and their connections, read once per call: no change writes them.
+local function supervisorsOf(a)
+  local exam = exams[a.supervisorsKey]
+  if not exam then
+    exam = { ids = redis.call('SMEMBERS', a.supervisorsKey),
+      index = supervisorIndex(a.supervisorIndexKey) }
+    exams[a.supervisorsKey] = exam
+  end
+  return exam
+end
 local function applyOne(a)
   local e, x = a.examinee, a.exam
   local stored = redis.call('HMGET', a.request, 'ack', 'epoch', 'examSeq', 'part:0')
   if not stored[1] and redis.call('SISMEMBER', a.examineesKey, e.id) == 0 then
     return { 'FORBIDDEN' }
   end
-  members[a.supervisorsKey] = members[a.supervisorsKey] or redis.call('SMEMBERS', a.supervisorsKey)
-  indexes[a.supervisorIndexKey] = indexes[a.supervisorIndexKey] or supervisorIndex(a.supervisorIndexKey)
+  local exam = supervisorsOf(a)
   local supervisors, acting = {}, false
-  for i, id in ipairs(members[a.supervisorsKey]) do
+  for i, id in ipairs(exam.ids) do
     supervisors[i] = id
     if id == a.supervisorId then acting = true end
   end
   if not acting then supervisors[#supervisors + 1] = a.supervisorId end
   local supServers, supRoutes =
-    supervisorRoutes(indexes[a.supervisorIndexKey], a.actorConnsKey, a.supervisorId, supervisors)
+    supervisorRoutes(exam.index, a.actorConnsKey, a.supervisorId, supervisors)
   local examineeServers = serversOf(e.connsKey)
   if stored[1] then
     return { 'DUP', stored[2] or '', stored[3] or '0', stored[4] or '', examineeServers,
       supServers, stored[1] }
   end
-  local err = checkTypes({ [e.historyKey] = 'zset', [x.historyKey] = 'zset', [x.statusKey] = 'hash' })
+  local err =
+    checkTypes({ [e.historyKey] = 'zset', [x.historyKey] = 'zset', [x.statusKey] = 'hash' })
   if err then return err end
   epoch = epoch or epochOf(a.epochKey, a.newEpoch, a.durable)
   -- The counters go last of what can fail: each INCR checks its key holds a counter, and the
