@@ -103,6 +103,18 @@ describe('server/OrderedDelivery', () => {
       await sleep(20);
       expect(sent).to.have.length(2);
     });
+
+    it('retries a failed history read even when the next frame comes live meanwhile', async () => {
+      const { d, history, sent } = delivery(0);
+      history.frames.set(1, frame(1)).set(2, frame(2)).set(3, frame(3));
+      history.failures = 1;
+      d.syncTo(3);
+      await sleep(5);
+      // Frame 1 arrives live while the retry of the read is waiting; 2 and 3 never do.
+      d.offer(1, frame(1));
+      await sleep(600);
+      expect(sent).to.deep.equal([1, 2, 3].map(frame));
+    });
   });
   describe('epoch', () => {
     it('moves to a new numbering instead of dropping its frames as duplicates', async () => {
