@@ -13,7 +13,8 @@ export function statusChangeDataFor(
   role: Role,
 ): StatusChangeData {
   if (payload.targetExamineeId !== undefined || role !== 'examinee') return payload;
-  return { ...payload, targetExamineeId: recipientId };
+  // The id stays the last field (`examineeFrameTemplate` relies on it).
+  return Object.assign({}, payload, { targetExamineeId: recipientId });
 }
 
 /**

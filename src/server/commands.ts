@@ -19,7 +19,8 @@ export function linkCommand(
   link: ConnectionInfo,
   timestamp: string,
 ): SingleStateManagerRoute {
-  return toStateManagerMessage(serverId, { messageType, payload: { ...link, timestamp } });
+  const payload = Object.assign({}, link, { timestamp });
+  return toStateManagerMessage(serverId, { messageType, payload });
 }
 
 /** A supervisor's change: the actor comes from the token, never from the frame. */
@@ -34,9 +35,7 @@ export function statusChangeCommand(
     payload: {
       supervisorId: actor.clientId,
       examId: actor.examId,
-      ...('targetExamineeId' in frame.data
-        ? { targetExamineeId: frame.data.targetExamineeId }
-        : {}),
+      targetExamineeId: 'targetExamineeId' in frame.data ? frame.data.targetExamineeId : undefined,
       status: frame.data.status,
       timestamp: new Date().toISOString(),
     },

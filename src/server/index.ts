@@ -66,7 +66,10 @@ export function createSocketServer(
     confirmTimeoutMs: config.confirmTimeoutMs,
   });
   const publish = publisher.publish.bind(publisher);
-  const consumer = new RoutedConsumer({ ...deps, sessions, metrics, logger: log }, serverId);
+  const consumer = new RoutedConsumer(
+    Object.assign({}, deps, { sessions, metrics, logger: log }),
+    serverId,
+  );
   const disconnects = new DisconnectReports({ serverId, sessions, metrics, publish });
 
   function ready(): boolean {

@@ -17,7 +17,7 @@ export async function runServer(
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, options.serverId);
   const server = createSocketServer(
-    { ...connections, topology, logger, signer: new BusSigner(authSecret) },
+    { topology, logger, signer: new BusSigner(authSecret), ...connections },
     {
       serverId: options.serverId,
       port: options.port,

@@ -95,7 +95,7 @@ export class Session implements DeliverySink {
 
   error(code: ErrorCode, id?: string, detail?: string): void {
     const message = detail ? `${ErrorCode[code]}: ${detail}` : ErrorCode[code];
-    this.send({ type: 'error', ...(id !== undefined ? { id } : {}), code, message });
+    this.send({ type: 'error', id, code, message });
   }
 
   /** Sends the client a fresh `snapshot` of its exam. */

@@ -45,9 +45,9 @@ export function socketContext(
 ): SocketContext {
   const { config } = parts;
   return {
-    ...parts,
     authKey: new TextEncoder().encode(config.authSecret),
     maxViolations: Math.max(10, config.rateLimitBurst),
+    ...parts,
   };
 }
 

@@ -29,6 +29,6 @@ export class BusSigner {
 
   /** Publish headers with the body's signature added. */
   headers(body: Buffer, headers: Record<string, unknown> = {}): Record<string, unknown> {
-    return { ...headers, [SIGNATURE_HEADER]: this.sign(body) };
+    return Object.assign({}, headers, { [SIGNATURE_HEADER]: this.sign(body) });
   }
 }

@@ -14,7 +14,7 @@ export async function runStateManager(config: Config, logger: Logger): Promise<S
   const topology = await loadTopologyFile(config.TOPOLOGY_FILE, config.RELAY_NAMESPACE);
   const connections = await openConnections(config, logger, 'state-manager');
   const manager = createStateManager(
-    { ...connections, topology, logger, signer },
+    { topology, logger, signer, ...connections },
     {
       prefetch: config.STATE_MANAGER_PREFETCH,
       retentionSeconds: config.HISTORY_RETENTION_SECONDS,

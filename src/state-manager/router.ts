@@ -118,7 +118,7 @@ export class Router {
     await this.channel.publish(this.names.deadLetterExchange, '', content, {
       persistent: true,
       timestamp: Math.floor(Date.now() / 1000),
-      headers: { ...headers, 'x-relay-reason': reason.slice(0, 1000) },
+      headers: Object.assign({}, headers, { 'x-relay-reason': reason.slice(0, 1000) }),
     });
   }
 }

@@ -36,20 +36,19 @@ export async function handleStatusChange(
   const log = deps.logger;
   const { examId, targetExamineeId } = payload;
   const trace = { sourceServer, stateManager: deps.id, processedAt: new Date().toISOString() };
-  const common = { supervisorId: payload.supervisorId, status: payload.status };
-  const timestamp = payload.timestamp;
+  const { supervisorId, status, timestamp } = payload;
 
   const outcome =
     targetExamineeId !== undefined
       ? await store.applyTargeted({
           requestId,
           examId,
-          data: { ...common, targetExamineeId, timestamp },
+          data: { supervisorId, status, targetExamineeId, timestamp },
           trace,
         })
       : await applyExamWide();
   if (!outcome) {
-    log.info({ ...context, targetExamineeId }, 'status change refused: examinee not in exam');
+    log.info({ targetExamineeId, ...context }, 'status change refused: examinee not in exam');
     return async () => {
       await router.toServer(
         toServerMessage(sourceServer, sourceServer, {
@@ -69,7 +68,7 @@ export async function handleStatusChange(
 
   async function applyExamWide(): Promise<ChangeOutcome> {
     const audience = await store.examAudience(examId);
-    const data: StatusChangeData = { ...common, examId, timestamp };
+    const data: StatusChangeData = { supervisorId, status, examId, timestamp };
     return store.applyStatusChange({ requestId, examId, data, audience, trace });
   }
 
@@ -123,11 +122,11 @@ export async function handleStatusChange(
     metrics.statusChanges.inc({ outcome: outcome.duplicate ? 'duplicate' : 'applied' });
     log.info(
       {
-        ...context,
         servers,
         examinees: outcome.examinees.length,
         pending: pending.length,
         duplicate: outcome.duplicate,
+        ...context,
       },
       'status change applied and routed',
     );

@@ -124,8 +124,10 @@ export class ManagedChannel extends EventEmitter<{ ready: [ConfirmChannel]; down
         this.returned.delete(id);
         reject(new ConfirmTimeoutError(`no publish confirm within ${timeoutMs} ms`));
       }, timeoutMs);
-      const headers = { ...options.headers, [PUBLISH_ID]: id };
-      const ok = channel.publish(exchange, routingKey, content, { ...options, headers }, (err) => {
+      // Copies by Object.assign: a property after a spread is slow (eslint.config.js).
+      const headers = Object.assign({}, options.headers, { [PUBLISH_ID]: id });
+      const publishOptions = Object.assign({}, options, { headers });
+      const ok = channel.publish(exchange, routingKey, content, publishOptions, (err) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
