@@ -232,10 +232,38 @@ local function supervisorsOf(a)
   local exam = exams[a.supervisorsKey]
   if not exam then
     exam = { ids = redis.call('SMEMBERS', a.supervisorsKey),
-      index = supervisorIndex(a.supervisorIndexKey) }
+      index = supervisorIndex(a.supervisorIndexKey), members = {}, actors = {} }
+    for _, id in ipairs(exam.ids) do exam.members[id] = true end
     exams[a.supervisorsKey] = exam
   end
   return exam
+end
+-- Who sees a change by this actor in its exam (the exam's supervisors, and the actor if it is
+-- not one of them), their servers and their routes: the same for each of its changes here,
+-- and the same for every actor that is a supervisor of the exam connected only where the
+-- exam's index has it (its changes add no one, no server and no route of its own).
+local function audienceOf(a)
+  local exam = supervisorsOf(a)
+  local audience = exam.actors[a.supervisorId]
+  if audience then return audience end
+  local index = exam.index
+  local plain = exam.members[a.supervisorId] and index.first[a.supervisorId] ~= nil
+  if plain then
+    for _, serverId in ipairs(fields(a.actorConnsKey)) do
+      if not index.seen[serverId] then plain = false end
+    end
+  end
+  audience = plain and exam.plain
+  if not audience then
+    local supervisors = {}
+    for i, id in ipairs(exam.ids) do supervisors[i] = id end
+    if not exam.members[a.supervisorId] then supervisors[#supervisors + 1] = a.supervisorId end
+    local servers, routes = supervisorRoutes(index, a.actorConnsKey, a.supervisorId, supervisors)
+    audience = { supervisors = supervisors, servers = servers, routes = routes }
+    if plain then exam.plain = audience end
+  end
+  exam.actors[a.supervisorId] = audience
+  return audience
 end
 local function applyOne(a)
   local e, x = a.examinee, a.exam
@@ -243,15 +271,8 @@ local function applyOne(a)
   if not stored[1] and redis.call('SISMEMBER', a.examineesKey, e.id) == 0 then
     return { 'FORBIDDEN' }
   end
-  local exam = supervisorsOf(a)
-  local supervisors, acting = {}, false
-  for i, id in ipairs(exam.ids) do
-    supervisors[i] = id
-    if id == a.supervisorId then acting = true end
-  end
-  if not acting then supervisors[#supervisors + 1] = a.supervisorId end
-  local supServers, supRoutes =
-    supervisorRoutes(exam.index, a.actorConnsKey, a.supervisorId, supervisors)
+  local audience = audienceOf(a)
+  local supServers = audience.servers
   local examineeServers = serversOf(e.connsKey)
   if stored[1] then
     return { 'DUP', stored[2] or '', stored[3] or '0', stored[4] or '', examineeServers,
@@ -276,8 +297,8 @@ local function applyOne(a)
   local seqs = e.id .. ':' .. seq
   local routes = e.id .. ':' .. (string.match(examineeServers, '^[^|]+') or '')
   writeExam(a, examSeq, epoch, { 'part:0', seqs, 'ack', a.ack, 'trace', a.trace,
-    'seqs', seqs .. ',' .. table.concat(supervisors, ':' .. examSeq .. ',') .. ':' .. examSeq,
-    'routes', routes .. ',' .. supRoutes })
+    'seqs', seqs .. ',' .. table.concat(audience.supervisors, ':' .. examSeq .. ',') .. ':' .. examSeq,
+    'routes', routes .. ',' .. audience.routes })
   redis.call('EXPIRE', a.request, a.requestTtl)
   return { 'OK', epoch, tostring(examSeq), seqs, examineeServers, supServers }
 end

@@ -142,6 +142,65 @@ describe('state-manager/StateStore: runs of changes to one examinee each, sent t
     expect(outcome).to.nested.include({ duplicate: false, examSeq: 1, 'deliveries[0].seq': 5 });
   });
 
+  it("gives each actor of a run its own audience: one outside the exam's supervisors sees its change", async () => {
+    await connect('S002', 'serverC', 's2');
+    // S009 supervises another exam from serverD: not one of EXAM1's supervisors.
+    await store.connect({
+      clientId: 'S009',
+      role: 'supervisor',
+      examId: 'EXAM2',
+      connId: 's9',
+      serverId: 'serverD',
+      at: at(),
+      heardAt: at(),
+    });
+    const by = (supervisorId: string, requestId: string) =>
+      store.applyTargeted({
+        requestId,
+        examId: 'EXAM1',
+        data: { supervisorId, status: 'STARTED', targetExamineeId: 'E001', timestamp: at() },
+        trace: { sourceServer: 'serverB', stateManager: 'sm-test', processedAt: at() },
+      });
+    const outcomes = await settle(
+      store.batched(() => [
+        by('S001', 'm-1'),
+        by('S009', 'm-2'),
+        by('S002', 'm-3'),
+        by('S001', 'm-4'),
+      ]),
+    );
+    const servers = outcomes.map((o) =>
+      o instanceof Error ? [] : [...o!.supervisorServers].sort(),
+    );
+    expect(servers).to.deep.equal([
+      ['serverB', 'serverC'],
+      ['serverB', 'serverC', 'serverD'],
+      ['serverB', 'serverC'],
+      ['serverB', 'serverC'],
+    ]);
+    const record = async (supervisorId: string, requestId: string) => {
+      const [seqs, routes] = await redis.hmget(
+        keys.request(supervisorId, requestId),
+        'seqs',
+        'routes',
+      );
+      return { seqs: (seqs ?? '').split(',').sort(), routes: (routes ?? '').split(',').sort() };
+    };
+    expect(await record('S009', 'm-2')).to.deep.equal({
+      seqs: ['E001:2', 'S001:2', 'S002:2', 'S009:2'],
+      routes: ['E001:serverA', 'S001:serverB', 'S002:serverC', 'S009:serverD'],
+    });
+    for (const [actor, id, seq] of [
+      ['S002', 'm-3', 3],
+      ['S001', 'm-4', 4],
+    ] as const) {
+      expect(await record(actor, id)).to.deep.equal({
+        seqs: [`E001:${seq}`, `S001:${seq}`, `S002:${seq}`],
+        routes: ['E001:serverA', 'S001:serverB', 'S002:serverC'],
+      });
+    }
+  });
+
   it('keeps a connect issued between two changes of a run between them', async () => {
     const [before, , after] = await settle<unknown>(
       store.batched(() => [
