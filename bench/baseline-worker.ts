@@ -17,7 +17,8 @@ const outQueue = env('BASELINE_OUT_QUEUE');
 const keyPrefix = env('BASELINE_KEY_PREFIX');
 const prefetch = Number(env('BASELINE_PREFETCH'));
 
-const redis = new Redis(env('REDIS_URL'));
+// Named so the bench's SLOWLOG tells the floor's commands (`bench/slowlog.ts`).
+const redis = new Redis(env('REDIS_URL'), { connectionName: 'bench-floor' });
 const conn = await amqp.connect(amqpUrl, { noDelay: true });
 const consumer = await conn.createChannel();
 const publisher = await conn.createConfirmChannel();

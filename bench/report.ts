@@ -40,7 +40,14 @@ export interface BenchResult {
   /** The bare ws server's memory with as many sockets as each exam-relay server holds. */
   wsFloor: ProcessMemory | undefined;
   /** Slowest Redis command per system (SLOWLOG, threshold in µs). */
-  slowlog: { thresholdMicros: number; slowest: Record<string, SlowEntry>; entries: number };
+  slowlog: {
+    thresholdMicros: number;
+    slowest: Record<string, SlowEntry>;
+    entries: number;
+    /** Per system, how many commands took over 1, 2, 5 and 10 ms. */
+    over: Record<string, Record<string, number>>;
+    top: SlowEntry[];
+  };
   table: Row[];
 }
 
@@ -286,8 +293,13 @@ export function printTable(result: BenchResult): void {
   const slow = Object.entries(result.slowlog.slowest);
   console.log(`\nRedis SLOWLOG (commands over ${result.slowlog.thresholdMicros} µs):`);
   if (slow.length === 0) console.log('  none');
-  for (const [system, e] of slow)
+  for (const [system, e] of slow) {
+    const over = Object.entries(result.slowlog.over[system] ?? {})
+      .map(([limit, n]) => `${n} over ${limit}`)
+      .join(', ');
     console.log(`  ${system}: ${(e.durationMicros / 1000).toFixed(2)} ms  ${e.command}`);
+    console.log(`    ${over}`);
+  }
   console.log(
     `\nload average before ${result.host.loadavgBefore.map((l) => l.toFixed(2))}, after` +
       ` ${result.host.loadavgAfter.map((l) => l.toFixed(2))}; ${result.host.cpus} × ${result.host.model}`,

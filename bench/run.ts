@@ -19,6 +19,12 @@ import { runSio } from './run-sio.js';
 import { SlowLog } from './slowlog.js';
 
 const config = loadBenchConfig(process.env);
+/** How each system names its Redis connections, to tell its SLOWLOG entries. */
+const REDIS_CLIENT_NAMES = {
+  relay: 'exam-relay:',
+  socketio: 'bench-sio',
+  amqplib: 'bench-floor',
+} as const;
 const started = new Date();
 const loadavgBefore = loadavg();
 // The broker and Redis are shared with everyone on this machine: their CPU is context only.
@@ -36,17 +42,23 @@ const systems: SystemResult[] = [];
 let wsFloor: ProcessMemory | undefined;
 try {
   await slowlog.begin();
-  const runs: [string, () => Promise<SystemResult>][] = [];
+  const runs: [keyof typeof REDIS_CLIENT_NAMES, () => Promise<SystemResult>][] = [];
   if (config.BENCH_SYSTEMS.includes('relay')) runs.push(['relay', () => runRelay(config, shared)]);
   if (config.BENCH_SYSTEMS.includes('socketio'))
     runs.push(['socketio', () => runSio(config, shared)]);
   if (config.BENCH_SYSTEMS.includes('amqplib'))
     runs.push(['amqplib', () => runBaseline(config, shared)]);
-  for (const [, run] of runs) {
+  for (const [key, run] of runs) {
     const result = await run();
     systems.push(result);
     const ns = result.notes?.namespace;
-    await slowlog.collect(typeof ns === 'string' ? { [ns]: result.name } : {});
+    await slowlog.collect([
+      {
+        name: result.name,
+        namespace: typeof ns === 'string' ? ns : undefined,
+        clientPrefix: REDIS_CLIENT_NAMES[key],
+      },
+    ]);
   }
   // Its own Redis nodes (not the SLOWLOG's): last, so nothing else runs beside them.
   if (config.BENCH_SYSTEMS.includes('sentinel'))
@@ -73,7 +85,13 @@ const result = {
   config,
   systems,
   wsFloor,
-  slowlog: { thresholdMicros: slowlog.thresholdMicros, slowest, entries: slowlog.entries.length },
+  slowlog: {
+    thresholdMicros: slowlog.thresholdMicros,
+    slowest,
+    entries: slowlog.entries.length,
+    over: slowlog.countsOver([1, 2, 5, 10]),
+    top: slowlog.top(30),
+  },
   table: buildTable(systems, wsFloor, slowest),
 };
 printTable(result);

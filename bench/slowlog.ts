@@ -4,9 +4,22 @@ import { CLEANUP_CLIENT_NAME } from '../test/helpers/env.js';
 /** One SLOWLOG entry: how long one command held Redis, and what it was. */
 export interface SlowEntry {
   durationMicros: number;
+  /** When it was logged (ISO, to the second), to place it in the run's phases. */
+  at: string;
   command: string;
-  /** Which system's namespace the command's arguments name, or `other` (Redis is shared). */
+  /**
+   * Which system sent it: the one whose namespace its arguments name or whose Redis client
+   * name it came from, or `other` (Redis is shared).
+   */
   system: string;
+}
+
+/** A system as its Redis commands show it: keys in its namespace, clients named alike. */
+export interface SlowLogSystem {
+  name: string;
+  namespace?: string;
+  /** The start of the Redis client name (`CLIENT SETNAME`) of each of its connections. */
+  clientPrefix: string;
 }
 
 /** Commands slower than this are logged during the run (µs). */
@@ -16,7 +29,9 @@ const MAX_LEN = 1024;
 /**
  * Redis's SLOWLOG over the run. Redis is shared with other users of the machine, so the bench
  * reads the two settings it changes first and puts them back (`restore`, also on SIGINT);
- * entries are attributed to a system by the namespace in their arguments.
+ * entries are attributed to a system by the namespace in their arguments or by the client
+ * that sent them (SLOWLOG keeps only each argument's first 128 bytes, which may not reach a
+ * key).
  */
 export class SlowLog {
   private original: { slower: string; maxLen: string } | undefined;
@@ -34,8 +49,8 @@ export class SlowLog {
     await this.redis.call('SLOWLOG', 'RESET');
   }
 
-  /** Reads and clears what was logged since the last read; `systems` maps namespace → name. */
-  async collect(systems: Record<string, string>): Promise<void> {
+  /** Reads and clears what was logged since the last read, while `systems` ran. */
+  async collect(systems: SlowLogSystem[]): Promise<void> {
     const raw = (await this.redis.call('SLOWLOG', 'GET', String(MAX_LEN))) as unknown[][];
     await this.redis.call('SLOWLOG', 'RESET');
     for (const entry of raw) {
@@ -43,9 +58,14 @@ export class SlowLog {
       // The bench's own SLOWLOG RESET can take a moment on a long log, and the cleanup after a
       // system deletes its keys: neither is a command of the system.
       if (args[0]?.toUpperCase() === 'SLOWLOG') continue;
-      if (String(entry[5] ?? '') === CLEANUP_CLIENT_NAME) continue;
+      const client = String(entry[5] ?? '');
+      if (client === CLEANUP_CLIENT_NAME) continue;
       const system =
-        Object.entries(systems).find(([ns]) => args.some((a) => a.includes(ns)))?.[1] ?? 'other';
+        systems.find(
+          ({ namespace, clientPrefix }) =>
+            client.startsWith(clientPrefix) ||
+            (namespace !== undefined && args.some((a) => a.includes(namespace))),
+        )?.name ?? 'other';
       // Socket.IO's adapter publishes msgpack: show printable characters only.
       const shown = args
         .slice(0, 4)
@@ -53,6 +73,7 @@ export class SlowLog {
         .map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a));
       this.entries.push({
         durationMicros: Number(entry[2]),
+        at: new Date(Number(entry[1]) * 1000).toISOString(),
         command: shown.join(' ') + (args.length > 4 ? ` … (${args.length} args)` : ''),
         system,
       });
@@ -67,6 +88,21 @@ export class SlowLog {
       if (!best || e.durationMicros > best.durationMicros) out[e.system] = e;
     }
     return out;
+  }
+
+  /** Per system, how many commands took over each of `limitsMs` (ms). */
+  countsOver(limitsMs: readonly number[]): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const e of this.entries) {
+      const counts = (out[e.system] ??= Object.fromEntries(limitsMs.map((ms) => [`${ms} ms`, 0])));
+      for (const ms of limitsMs) if (e.durationMicros > ms * 1000) counts[`${ms} ms`]! += 1;
+    }
+    return out;
+  }
+
+  /** The slowest `count` entries of the run, slowest first. */
+  top(count: number): SlowEntry[] {
+    return [...this.entries].sort((a, b) => b.durationMicros - a.durationMicros).slice(0, count);
   }
 
   get thresholdMicros(): number {

@@ -19,8 +19,9 @@ const env = (name: string): string => {
 const prefix = env('SIO_KEY_PREFIX');
 const secret = new TextEncoder().encode(env('AUTH_SECRET'));
 const redisUrl = env('REDIS_URL');
-const redis = new Redis(redisUrl);
-const pub = new Redis(redisUrl);
+// Named so the bench's SLOWLOG tells this peer's commands (`bench/slowlog.ts`).
+const redis = new Redis(redisUrl, { connectionName: 'bench-sio' });
+const pub = new Redis(redisUrl, { connectionName: 'bench-sio-pub' });
 const sub = pub.duplicate();
 
 const http = createServer((req, res) => {
