@@ -26,6 +26,28 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * Seconds a process's threads have spent runnable but waiting for a core so far (the second
+ * field of each `/proc/<pid>/task/<tid>/schedstat`, in ns), if readable. On a machine whose
+ * cores are all busy this is how long work waited to run, which a wall-clock timing inside the
+ * process (a Redis SLOWLOG entry, say) includes.
+ */
+export function runQueueWaitSeconds(pid: number | 'self'): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // the thread exited meanwhile
+      }
+    }
+    return ns / 1e9;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds every process on the machine has used (all cores, from /proc/stat). */
 export function machineBusySeconds(): number | undefined {
   try {
@@ -53,13 +75,23 @@ export function pidsNamed(comm: string): number[] {
   return pids;
 }
 
+/** What one process (or group) used over a phase: CPU, and time it waited for a core. */
+export interface CpuUse {
+  seconds: number;
+  /** seconds / wall seconds. */
+  cores: number;
+  /** Seconds runnable but waiting for a core (see `runQueueWaitSeconds`). */
+  waitSeconds?: number;
+}
+
 /**
  * CPU used by a set of named processes between `start()` and `stop()`, as seconds and as
- * cores (seconds / wall seconds). The bench process itself is counted by `process.cpuUsage`.
+ * cores (seconds / wall seconds), and the time they waited for a core. The bench process
+ * itself is counted by `process.cpuUsage`.
  */
 export class CpuMeter {
   private startWall = 0;
-  private startCpu = new Map<string, number>();
+  private startCpu = new Map<string, Sample>();
 
   constructor(private readonly pids: Record<string, number[]>) {}
 
@@ -68,39 +100,48 @@ export class CpuMeter {
     this.startCpu = this.sample();
   }
 
-  stop(): Record<string, { seconds: number; cores: number }> {
+  stop(): Record<string, CpuUse> {
     const wall = (performance.now() - this.startWall) / 1000;
     const end = this.sample();
-    const result: Record<string, { seconds: number; cores: number }> = {};
+    const result: Record<string, CpuUse> = {};
+    const hundredths = (v: number) => Math.round(v * 100) / 100;
     for (const [name, value] of end) {
-      const seconds = value - (this.startCpu.get(name) ?? value);
-      result[name] = {
-        seconds: Math.round(seconds * 100) / 100,
-        cores: Math.round((seconds / wall) * 100) / 100,
-      };
+      const before = this.startCpu.get(name) ?? value;
+      const seconds = value.cpu - before.cpu;
+      const use: CpuUse = { seconds: hundredths(seconds), cores: hundredths(seconds / wall) };
+      if (value.wait !== undefined && before.wait !== undefined)
+        use.waitSeconds = hundredths(value.wait - before.wait);
+      result[name] = use;
     }
     return result;
   }
 
-  private sample(): Map<string, number> {
-    const out = new Map<string, number>();
+  private sample(): Map<string, Sample> {
+    const out = new Map<string, Sample>();
     // Everyone's CPU, this benchmark's and other users' of the machine alike.
     const machine = machineBusySeconds();
-    if (machine !== undefined) out.set('machine', machine);
+    if (machine !== undefined) out.set('machine', { cpu: machine });
     const self = process.cpuUsage();
-    out.set('bench', (self.user + self.system) / 1e6);
+    out.set('bench', { cpu: (self.user + self.system) / 1e6, wait: runQueueWaitSeconds('self') });
     for (const [name, pids] of Object.entries(this.pids)) {
-      let total = 0;
+      let cpu = 0;
+      let wait: number | undefined = 0;
       let seen = false;
       for (const pid of pids) {
         const s = cpuSeconds(pid);
-        if (s !== undefined) {
-          total += s;
-          seen = true;
-        }
+        if (s === undefined) continue;
+        cpu += s;
+        seen = true;
+        const w = runQueueWaitSeconds(pid);
+        wait = w === undefined || wait === undefined ? undefined : wait + w;
       }
-      if (seen) out.set(name, total);
+      if (seen) out.set(name, { cpu, wait });
     }
     return out;
   }
+}
+
+interface Sample {
+  cpu: number;
+  wait?: number;
 }

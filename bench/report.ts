@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClosedLoopResult, OpenLoopResult } from './load.js';
+import type { CpuUse } from './proc.js';
 import type { ProcessMemory } from './role-probe.js';
 import type { ScaleResult } from './scale.js';
 import type { SlowEntry } from './slowlog.js';
@@ -10,7 +11,7 @@ import { round } from './stats.js';
 export const sentinelSystemName = (waitReplicas: number) =>
   `exam-relay, Sentinel, REDIS_WAIT_REPLICAS=${waitReplicas}`;
 
-export type CpuRecord = Record<string, { seconds: number; cores: number }>;
+export type CpuRecord = Record<string, CpuUse>;
 
 export interface SystemResult {
   name: string;
@@ -207,6 +208,18 @@ export function buildTable(
       return c && cpuPerChange(c.cpu, c.completedInPhase);
     },
     'amqplib',
+    '—',
+  );
+  row(
+    `Redis: waiting for a core at ${big} in flight, µs per change`,
+    (s) => {
+      const c = closed(big)(s);
+      const wait = c?.cpu.redis?.waitSeconds;
+      return c && wait !== undefined && c.completedInPhase > 0
+        ? round((wait * 1e6) / c.completedInPhase, 1)
+        : undefined;
+    },
+    undefined,
     '—',
   );
   const slow = (s: SystemResult) => {
