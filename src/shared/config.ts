@@ -162,6 +162,15 @@ const CheckedEnv = Env.superRefine((env, ctx) => {
     const [given, missing] = hasA ? [a, b] : [b, a];
     ctx.addIssue({ code: 'custom', path: [given], message: `needs ${missing} as well` });
   }
+  // An open connection's keys are written again every third of the retention, at a heartbeat
+  // (see ServerRegistry): with fewer heartbeats than that they would expire while it is open.
+  if (env.HEARTBEAT_INTERVAL_MS * 3 > env.HISTORY_RETENTION_SECONDS * 1000) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HISTORY_RETENTION_SECONDS'],
+      message: `must be at least 3 heartbeats (HEARTBEAT_INTERVAL_MS ${env.HEARTBEAT_INTERVAL_MS} ms)`,
+    });
+  }
 });
 
 /** Parses the environment; throws `ConfigError` naming each bad variable. */

@@ -103,7 +103,13 @@ export function createStateManager(
   const router = new Router(publisher, names, deps.signer, (type) =>
     metrics.routedPublishes.inc({ type }),
   );
-  const servers = new ServerRegistry(deps.redis, deps.keys, store);
+  // Every third of the keys' expiry (at least 3 heartbeats, see config): a round may go unheard.
+  const servers = new ServerRegistry(
+    deps.redis,
+    deps.keys,
+    store,
+    (config.retentionSeconds * 1000) / 3,
+  );
   // After a broker outage the servers reconnect up to RECONNECT_MAX_DELAY_MS after us, and
   // heartbeat as soon as they publish again (a second for that).
   const clock = new Clock(RECONNECT_MAX_DELAY_MS + 1000);

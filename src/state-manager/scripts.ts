@@ -90,7 +90,6 @@ end
 local function writeExam(a, examSeq, epoch, more)
   local x = a.exam
   addFrame(x, examSeq, a.examHistoryMax, a.historyTtl)
-  expire(x.seqKey, a.historyTtl)
   redis.call('HSET', x.statusKey, 'status', x.status, 'supervisorId', x.supervisorId,
     'timestamp', x.timestamp, 'requestId', x.requestId, 'examId', x.examId, 'rev', examSeq)
   redis.call('HSET', a.request, 'examSeq', examSeq, 'epoch', epoch, unpack(more))
@@ -392,6 +391,41 @@ return { 'KEEP' }
 `;
 
 /**
+ * Keeps the keys of connections a server still holds from expiring while they stay open (a
+ * client connected longer than the retention, an exam quiet for longer): for each connection
+ * still registered on the server under its connId, its client's connections entry, its exam's
+ * membership and a supervisor's entry in the exam's supervisor connections are written again
+ * with a fresh expiry (each key once per call). A connection that has closed or been replaced
+ * since is left alone. Args: serverKey, serverId, retention, connections [{clientId, connId,
+ * connsKey, membersKey, supervisorIndexKey?}]. Returns how many it kept.
+ */
+const KEEP_ALIVE = `
+local a = cjson.decode(ARGV[1])
+local refreshed, kept = {}, 0
+local function expireOnce(key)
+  if not refreshed[key] then
+    redis.call('EXPIRE', key, a.retention)
+    refreshed[key] = true
+  end
+end
+for _, c in ipairs(a.connections) do
+  local held = redis.call('HGET', a.serverKey, 'client:' .. c.clientId)
+  if held and string.sub(held, 1, #c.connId + 1) == c.connId .. '|' then
+    redis.call('HSET', c.connsKey, a.serverId, c.connId)
+    expireOnce(c.connsKey)
+    redis.call('SADD', c.membersKey, c.clientId)
+    expireOnce(c.membersKey)
+    if c.supervisorIndexKey then
+      redis.call('HSET', c.supervisorIndexKey, a.serverId .. '|' .. c.clientId, c.connId)
+      expireOnce(c.supervisorIndexKey)
+    end
+    kept = kept + 1
+  end
+end
+return kept
+`;
+
+/**
  * Marks a server DOWN if its last heartbeat was heard before the cutoff. Args: serverKey,
  * cutoff. Returns 1 when it changed the server to DOWN.
  */
@@ -515,6 +549,19 @@ export interface DisconnectArgs {
   at: string;
 }
 
+export interface KeepAliveArgs {
+  serverKey: string;
+  serverId: string;
+  retention: number;
+  connections: {
+    clientId: string;
+    connId: string;
+    connsKey: string;
+    membersKey: string;
+    supervisorIndexKey?: string;
+  }[];
+}
+
 type Reply = (string | number | null)[];
 
 /**
@@ -540,6 +587,7 @@ export interface StateScripts {
   batched<T>(issue: () => T): T;
   connect(args: ConnectArgs): Promise<Reply>;
   disconnect(args: DisconnectArgs): Promise<Reply>;
+  keepAlive(args: KeepAliveArgs): Promise<number>;
   markDownIfSilent(args: { serverKey: string; cutoff: string }): Promise<number>;
 }
 
@@ -548,6 +596,7 @@ const SOURCES = {
   relayApplyTargeted: APPLY_TARGETED,
   relayConnect: CONNECT,
   relayDisconnect: DISCONNECT,
+  relayKeepAlive: KEEP_ALIVE,
   relayMarkDownIfSilent: MARK_DOWN_IF_SILENT,
 } as const;
 
@@ -614,6 +663,7 @@ export function stateScripts(redis: Redis): StateScripts {
     },
     connect: json<Reply>(r.relayConnect),
     disconnect: json<Reply>(r.relayDisconnect),
+    keepAlive: json<number>(r.relayKeepAlive),
     markDownIfSilent: json<number>(r.relayMarkDownIfSilent),
   };
 }

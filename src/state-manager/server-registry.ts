@@ -11,6 +11,11 @@ export interface HeartbeatResult {
   offline: Offline[];
   /** Connections the server holds that Redis lacks: to restore. */
   missing: ConnectionInfo[];
+  /**
+   * Connections the server holds that Redis has, when their keys are due to be kept from
+   * expiring (every `keepAliveEveryMs` per server), else none.
+   */
+  keepAlive: ConnectionInfo[];
 }
 
 /**
@@ -18,17 +23,26 @@ export interface HeartbeatResult {
  * connections, silent servers marked DOWN, and the `sync_state` snapshot of all of them.
  */
 export class ServerRegistry {
+  /** When each server's connections were last kept alive (`performance.now()`). */
+  private readonly keptAlive = new Map<string, number>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
     private readonly store: StateStore,
+    /**
+     * How often the keys of a server's open connections are written again so they never
+     * expire while open: a fraction of their expiry, so a heartbeat or two may go unheard.
+     */
+    private readonly keepAliveEveryMs: number,
   ) {}
 
   /**
    * Records a server's heartbeat (taken at `takenAt`, heard at `heardAt`) and compares Redis
    * with the connections it reports. Removes connections Redis has that the server no
    * longer holds (registered before the heartbeat was taken, so not a connect that overtook
-   * it) and the `gone:` marks the heartbeat has outlived; returns the missing to restore.
+   * it) and the `gone:` marks the heartbeat has outlived; returns the missing to restore and,
+   * when due, the present to keep alive.
    */
   async heartbeat(
     serverId: string,
@@ -46,7 +60,10 @@ export class ServerRegistry {
     ) as [unknown, unknown, Record<string, string>];
     const known = ServerConnectionRecord.decode(hash);
     const reported = new Map(clients.map((c) => [c.clientId, c]));
-    const missing = clients.filter((c) => known.connections.get(c.clientId)?.connId !== c.connId);
+    const registered = (c: ConnectionInfo) =>
+      known.connections.get(c.clientId)?.connId === c.connId;
+    const missing = clients.filter((c) => !registered(c));
+    const keepAlive = this.keepAliveDue(serverId) ? clients.filter(registered) : [];
     const stale = [...known.connections].filter(
       ([clientId, c]) => reported.get(clientId)?.connId !== c.connId && c.since < at.takenAt,
     );
@@ -64,7 +81,15 @@ export class ServerRegistry {
       });
       if (gone) offline.push(gone);
     }
-    return { offline, missing };
+    return { offline, missing, keepAlive };
+  }
+
+  private keepAliveDue(serverId: string): boolean {
+    const now = performance.now();
+    const last = this.keptAlive.get(serverId);
+    if (last !== undefined && now - last < this.keepAliveEveryMs) return false;
+    this.keptAlive.set(serverId, now);
+    return true;
   }
 
   /** Marks servers heard last before `cutoff` DOWN and removes their connections. */
@@ -104,6 +129,7 @@ export class ServerRegistry {
         .srem(k.servers(), serverId)
         .del(k.serverConnections(serverId))
         .exec();
+      this.keptAlive.delete(serverId);
       retired.push(serverId);
     }
     return retired;

@@ -36,6 +36,9 @@ export interface StoreOptions {
  */
 export const EXAMINEES_PER_PART = 100;
 
+/** Connections per keep-alive call: a few writes each, so a call stays well under 1 ms. */
+const KEPT_ALIVE_PER_CALL = 100;
+
 /** What applying (or re-applying) a change produced. */
 export interface ChangeOutcome {
   duplicate: boolean;
@@ -406,6 +409,36 @@ export class StateStore {
     });
     if (reply[0] !== 'OK') return undefined;
     return { seq: Number(reply[1]), epoch: String(reply[2]), wentOnline: Number(reply[3]) === 1 };
+  }
+
+  /**
+   * Writes again, with a fresh expiry, the keys of connections `serverId` still holds (see
+   * KEEP_ALIVE), in calls of KEPT_ALIVE_PER_CALL; returns how many were still registered.
+   */
+  async keepAlive(serverId: string, connections: ConnectionInfo[]): Promise<number> {
+    const k = this.keys;
+    const calls: Promise<number>[] = [];
+    for (let i = 0; i < connections.length; i += KEPT_ALIVE_PER_CALL) {
+      calls.push(
+        this.scripts.keepAlive({
+          serverKey: k.serverConnections(serverId),
+          serverId,
+          retention: this.options.retentionSeconds,
+          connections: connections.slice(i, i + KEPT_ALIVE_PER_CALL).map((c) => {
+            const supervisor = c.role === 'supervisor';
+            return {
+              clientId: c.clientId,
+              connId: c.connId,
+              connsKey: k.clientConnections(c.clientId),
+              membersKey: supervisor ? k.examSupervisors(c.examId) : k.examExaminees(c.examId),
+              supervisorIndexKey: supervisor ? k.examSupervisorConnections(c.examId) : undefined,
+            };
+          }),
+        }),
+      );
+    }
+    const kept = await Promise.all(calls);
+    return kept.reduce((a, b) => a + b, 0);
   }
 
   /** Removes one connection; returns who went offline when it was the client's last. */

@@ -20,7 +20,7 @@ describe('state-manager/ServerRegistry', () => {
     namespace = randomNamespace();
     const keys = createRedisKeys(namespace);
     store = testStateStore(redis, keys);
-    servers = new ServerRegistry(redis, keys, store);
+    servers = new ServerRegistry(redis, keys, store, 60_000);
   });
   afterEach(async () => {
     await cleanRedis(namespace);
@@ -44,6 +44,15 @@ describe('state-manager/ServerRegistry', () => {
       expect(result.missing).to.deep.equal([E001]);
       expect(await redis.hget(key('server:serverA:connections'), 'status')).to.equal('ACTIVE');
       expect(await redis.sismember(key('servers'), 'serverA')).to.equal(1);
+    });
+
+    it('hands the connections Redis has to keep alive on the first heartbeat, then not until due', async () => {
+      await connect();
+      expect((await servers.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([E001]);
+      expect((await servers.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([]);
+      const often = new ServerRegistry(redis, createRedisKeys(namespace), store, 0);
+      expect((await often.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([E001]);
+      expect((await often.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([E001]);
     });
 
     it('reports nothing missing for a connection Redis has with the same connId', async () => {

@@ -95,6 +95,16 @@ describe('shared/config', () => {
       expect(nameOnly).to.include('at REDIS_SENTINEL_NAME').and.include('REDIS_SENTINELS');
     });
 
+    it('refuses a retention shorter than three heartbeats, which would expire open connections', () => {
+      const short = failure({ HISTORY_RETENTION_SECONDS: '14' }).message;
+      expect(short).to.include('at HISTORY_RETENTION_SECONDS').and.include('HEARTBEAT_INTERVAL_MS');
+      expect(loadEnv({ HISTORY_RETENTION_SECONDS: '15' }).HISTORY_RETENTION_SECONDS).to.equal(15);
+      expect(
+        loadEnv({ HISTORY_RETENTION_SECONDS: '1', HEARTBEAT_INTERVAL_MS: '300' })
+          .HEARTBEAT_INTERVAL_MS,
+      ).to.equal(300);
+    });
+
     it('refuses an empty item or a bad host:port in REDIS_SENTINELS without echoing it', () => {
       for (const list of [
         '127.0.0.1:26391,,127.0.0.1:26393',
