@@ -55,20 +55,14 @@ export async function handleHeartbeat(
 ): Promise<void> {
   const takenAt = message.data.timestamp;
   for (const [serverId, state] of Object.entries(message.data.servers)) {
-    const { offline, missing, keepAlive } = await deps.servers.heartbeat(
-      serverId,
-      state.clients ?? [],
-      {
-        takenAt,
-        heardAt: deps.clock.heardAt() ?? new Date().toISOString(),
-      },
-    );
+    const { offline, missing } = await deps.servers.heartbeat(serverId, state.clients ?? [], {
+      takenAt,
+      heardAt: deps.clock.heardAt() ?? new Date().toISOString(),
+    });
     if (offline.length > 0) await announceOffline(deps, serverId, offline);
     // Connects Redis lost (it was emptied) or never saw: restore them with their real
     // identity, and catch the clients up on what they missed.
     for (const info of missing) await (await register(deps, serverId, info, takenAt, takenAt))();
-    // Open connections outlive the retention their keys expire by: keep them registered.
-    if (keepAlive.length > 0) await deps.store.keepAlive(serverId, keepAlive);
   }
 }
 

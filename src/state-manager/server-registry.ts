@@ -12,10 +12,10 @@ export interface HeartbeatResult {
   /** Connections the server holds that Redis lacks: to restore. */
   missing: ConnectionInfo[];
   /**
-   * Connections the server holds that Redis has, when their keys are due to be kept from
-   * expiring (every `keepAliveEveryMs` per server), else none.
+   * How many of the connections the server holds that Redis has were kept alive (their keys
+   * written again, every `keepAliveEveryMs` per server; 0 when not due).
    */
-  keepAlive: ConnectionInfo[];
+  keptAlive: number;
 }
 
 /**
@@ -24,7 +24,7 @@ export interface HeartbeatResult {
  */
 export class ServerRegistry {
   /** When each server's connections were last kept alive (`performance.now()`). */
-  private readonly keptAlive = new Map<string, number>();
+  private readonly lastKeptAlive = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -41,8 +41,8 @@ export class ServerRegistry {
    * Records a server's heartbeat (taken at `takenAt`, heard at `heardAt`) and compares Redis
    * with the connections it reports. Removes connections Redis has that the server no
    * longer holds (registered before the heartbeat was taken, so not a connect that overtook
-   * it) and the `gone:` marks the heartbeat has outlived; returns the missing to restore and,
-   * when due, the present to keep alive.
+   * it) and the `gone:` marks the heartbeat has outlived, and when due keeps the keys of the
+   * connections it still holds from expiring; returns the missing to restore.
    */
   async heartbeat(
     serverId: string,
@@ -63,7 +63,6 @@ export class ServerRegistry {
     const registered = (c: ConnectionInfo) =>
       known.connections.get(c.clientId)?.connId === c.connId;
     const missing = clients.filter((c) => !registered(c));
-    const keepAlive = this.keepAliveDue(serverId) ? clients.filter(registered) : [];
     const stale = [...known.connections].filter(
       ([clientId, c]) => reported.get(clientId)?.connId !== c.connId && c.since < at.takenAt,
     );
@@ -81,15 +80,22 @@ export class ServerRegistry {
       });
       if (gone) offline.push(gone);
     }
-    return { offline, missing, keepAlive };
+    return {
+      offline,
+      missing,
+      keptAlive: await this.keepAlive(serverId, clients.filter(registered)),
+    };
   }
 
-  private keepAliveDue(serverId: string): boolean {
+  /** Open connections outlive the retention their keys expire by: keeps them, when due. */
+  private async keepAlive(serverId: string, open: ConnectionInfo[]): Promise<number> {
     const now = performance.now();
-    const last = this.keptAlive.get(serverId);
-    if (last !== undefined && now - last < this.keepAliveEveryMs) return false;
-    this.keptAlive.set(serverId, now);
-    return true;
+    const last = this.lastKeptAlive.get(serverId);
+    if (last !== undefined && now - last < this.keepAliveEveryMs) return 0;
+    const kept = await this.store.keepAlive(serverId, open);
+    // Only once done: after a failure the next heartbeat tries again.
+    this.lastKeptAlive.set(serverId, now);
+    return kept;
   }
 
   /** Marks servers heard last before `cutoff` DOWN and removes their connections. */
@@ -129,7 +135,7 @@ export class ServerRegistry {
         .srem(k.servers(), serverId)
         .del(k.serverConnections(serverId))
         .exec();
-      this.keptAlive.delete(serverId);
+      this.lastKeptAlive.delete(serverId);
       retired.push(serverId);
     }
     return retired;

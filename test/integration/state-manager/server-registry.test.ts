@@ -46,13 +46,28 @@ describe('state-manager/ServerRegistry', () => {
       expect(await redis.sismember(key('servers'), 'serverA')).to.equal(1);
     });
 
-    it('hands the connections Redis has to keep alive on the first heartbeat, then not until due', async () => {
+    it('keeps the connections Redis has alive on the first heartbeat, then not until due', async () => {
       await connect();
-      expect((await servers.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([E001]);
-      expect((await servers.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([]);
+      await redis.del(key('client:E001:connections'), key('exam:EXAM1:examinees'));
+      expect((await servers.heartbeat('serverA', [E001], at())).keptAlive).to.equal(1);
+      expect(await redis.hgetall(key('client:E001:connections'))).to.deep.equal({
+        serverA: E001.connId,
+      });
+      expect(await redis.smembers(key('exam:EXAM1:examinees'))).to.deep.equal(['E001']);
+      expect((await servers.heartbeat('serverA', [E001], at())).keptAlive).to.equal(0);
       const often = new ServerRegistry(redis, createRedisKeys(namespace), store, 0);
-      expect((await often.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([E001]);
-      expect((await often.heartbeat('serverA', [E001], at())).keepAlive).to.deep.equal([E001]);
+      expect((await often.heartbeat('serverA', [E001], at())).keptAlive).to.equal(1);
+      expect((await often.heartbeat('serverA', [E001], at())).keptAlive).to.equal(1);
+    });
+
+    it('tries keeping connections alive again at the next heartbeat after it failed', async () => {
+      await connect();
+      await redis.set(key('client:E001:connections'), 'not a hash');
+      let failure: unknown;
+      await servers.heartbeat('serverA', [E001], at()).catch((err: unknown) => (failure = err));
+      expect(String(failure)).to.include('WRONGTYPE');
+      await redis.del(key('client:E001:connections'));
+      expect((await servers.heartbeat('serverA', [E001], at())).keptAlive).to.equal(1);
     });
 
     it('reports nothing missing for a connection Redis has with the same connId', async () => {
