@@ -10,11 +10,11 @@ import { TestClient, type Frame } from '../helpers/ws-client.js';
 const RETENTION_SECONDS = 3;
 const QUIET_MS = RETENTION_SECONDS * 1000 + 1500;
 
-// An exam whose clients stay connected while nothing happens for longer than the retention
-// (a long break, a multi-day exam): every change after the break still reaches everyone, in
-// seq order, and is acked, because an open connection's keys are kept from expiring and the
-// exam's numbering never restarts under the same epoch.
-describe('an exam quiet for longer than the retention, with everyone connected', function () {
+// An exam in which nothing happens for longer than the retention (a long break, a multi-day
+// exam): every change after the break still reaches everyone, in seq order, and is acked,
+// because an open connection's keys are kept from expiring; and a client that was away as long
+// resumes where it was, because the numbering never restarts under the same epoch.
+describe('an exam quiet for longer than the retention', function () {
   this.timeout(90_000);
   let cluster: Cluster;
   let redis: Redis;
@@ -31,7 +31,7 @@ describe('an exam quiet for longer than the retention, with everyone connected',
     await cluster.stop();
   });
 
-  it('delivers, numbers and acks every change after each quiet spell', async () => {
+  it('delivers, numbers and acks every change after each quiet spell, everyone connected', async () => {
     const token = (id: string, role: 'supervisor' | 'examinee') => cluster.token(id, role, 'EXAM1');
     const examinee = await TestClient.login(
       cluster.port('serverA'),
@@ -93,5 +93,65 @@ describe('an exam quiet for longer than the retention, with everyone connected',
     expect(await redis.hkeys(`${ns}:client:E001:connections`)).to.deep.equal(['serverA']);
     expect(await redis.hget(`${ns}:examinee:E001:status`, 'status')).to.equal('ENDED');
     expect(await dlqDepth(ns)).to.equal(0);
+  });
+
+  it('resumes a client away for longer than the retention where it was, numbering on', async () => {
+    const token = (id: string, role: 'supervisor' | 'examinee') => cluster.token(id, role, 'EXAM2');
+    const stays = await TestClient.login(
+      cluster.port('serverB'),
+      await token('S201', 'supervisor'),
+    );
+    let examinee = await TestClient.login(cluster.port('serverA'), await token('E201', 'examinee'));
+    let supervisor = await TestClient.login(
+      cluster.port('serverA'),
+      await token('S202', 'supervisor'),
+    );
+    await stays.next((f) => f.type === 'presence' && JSON.stringify(f.data).includes('E201'));
+    stays.change('away-1', { targetExamineeId: 'E201', status: 'STARTED' });
+    const seqOf = async (client: TestClient, id: string) =>
+      Number((await client.next((f) => f.type === 'status_change' && f.id === id, 15_000)).seq);
+    const examineeSeq = await seqOf(examinee, 'away-1');
+    const supervisorSeq = await seqOf(supervisor, 'away-1');
+    examinee.close();
+    supervisor.close();
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+
+    examinee = await TestClient.login(
+      cluster.port('serverB'),
+      await token('E201', 'examinee'),
+      examineeSeq,
+    );
+    supervisor = await TestClient.login(
+      cluster.port('serverB'),
+      await token('S202', 'supervisor'),
+      supervisorSeq,
+    );
+    for (const [client, seq] of [
+      [examinee, examineeSeq],
+      [supervisor, supervisorSeq],
+    ] as const) {
+      expect(client.of('welcome')[0]?.data, 'welcome').to.include({ lastSeq: seq });
+    }
+    // Back in the exam: the next change reaches both, numbered on from where they were.
+    await stays.next(
+      (f) =>
+        f.type === 'presence' &&
+        JSON.stringify(f.data).includes('"clientId":"E201","online":true,"serverId":"serverB"'),
+    );
+    stays.change('away-2', { targetExamineeId: 'E201', status: 'PAUSED' });
+    const reply = await stays.next(
+      (f) => (f.type === 'ack' || f.type === 'error') && f.id === 'away-2',
+    );
+    expect(reply.type, JSON.stringify(reply)).to.equal('ack');
+    expect(await seqOf(examinee, 'away-2')).to.equal(examineeSeq + 1);
+    expect(await seqOf(supervisor, 'away-2')).to.equal(supervisorSeq + 1);
+    for (const client of [examinee, supervisor]) {
+      expect(client.of('resync'), 'no resync').to.deep.equal([]);
+      expect(
+        client.of('status_change').map((f) => f.id),
+        'nothing replayed',
+      ).to.deep.equal(['away-2']);
+    }
+    expect(await dlqDepth(cluster.namespace)).to.equal(0);
   });
 });
