@@ -37,7 +37,11 @@ export function runQueueWaitSeconds(pid: number | 'self'): number | undefined {
     let ns = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+        const waited = Number(
+          readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1],
+        );
+        if (!Number.isFinite(waited)) return undefined; // a kernel without schedstats
+        ns += waited;
       } catch {
         // the thread exited meanwhile
       }
