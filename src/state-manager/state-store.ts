@@ -390,8 +390,6 @@ export class StateStore {
       routeKey: k.clientRoute(c.clientId),
       connsKey: k.clientConnections(c.clientId),
       serverKey: k.serverConnections(c.serverId),
-      membersKey: supervisor ? k.examSupervisors(c.examId) : k.examExaminees(c.examId),
-      supervisorIndexKey: supervisor ? k.examSupervisorConnections(c.examId) : undefined,
       seqKey: supervisor ? k.examSeq(c.examId) : k.clientSeq(c.clientId),
       serversKey: k.servers(),
       epochKey: k.epoch(),
@@ -406,6 +404,8 @@ export class StateStore {
       heardAt: c.heardAt,
       retention: this.options.retentionSeconds,
       restoreTakenAt,
+      // Spread last: a property after a spread is slow (eslint.config.js).
+      ...this.membership(c),
     });
     if (reply[0] !== 'OK') return undefined;
     return { seq: Number(reply[1]), epoch: String(reply[2]), wentOnline: Number(reply[3]) === 1 };
@@ -424,21 +424,34 @@ export class StateStore {
           serverKey: k.serverConnections(serverId),
           serverId,
           retention: this.options.retentionSeconds,
-          connections: connections.slice(i, i + KEPT_ALIVE_PER_CALL).map((c) => {
-            const supervisor = c.role === 'supervisor';
-            return {
-              clientId: c.clientId,
-              connId: c.connId,
-              connsKey: k.clientConnections(c.clientId),
-              membersKey: supervisor ? k.examSupervisors(c.examId) : k.examExaminees(c.examId),
-              supervisorIndexKey: supervisor ? k.examSupervisorConnections(c.examId) : undefined,
-            };
-          }),
+          connections: connections.slice(i, i + KEPT_ALIVE_PER_CALL).map((c) => ({
+            clientId: c.clientId,
+            connId: c.connId,
+            connsKey: k.clientConnections(c.clientId),
+            ...this.membership(c),
+          })),
         }),
       );
     }
     const kept = await Promise.all(calls);
     return kept.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * The keys that hold a connection's place in its exam: the exam's members of its role, and a
+   * supervisor's exam supervisor connections.
+   */
+  private membership(c: Pick<ConnectionInfo, 'role' | 'examId'>): {
+    membersKey: string;
+    supervisorIndexKey: string | undefined;
+  } {
+    const k = this.keys;
+    return c.role === 'supervisor'
+      ? {
+          membersKey: k.examSupervisors(c.examId),
+          supervisorIndexKey: k.examSupervisorConnections(c.examId),
+        }
+      : { membersKey: k.examExaminees(c.examId), supervisorIndexKey: undefined };
   }
 
   /** Removes one connection; returns who went offline when it was the client's last. */
