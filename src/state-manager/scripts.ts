@@ -312,6 +312,24 @@ return replies
 `;
 
 /**
+ * Lua shared by CONNECT and KEEP_ALIVE: what routes to a connection and holds its place in its
+ * exam (the client's connections entry, the exam's members of its role, a supervisor's entry in
+ * the exam's supervisor connections), each written with an expiry by `expire(key)`.
+ */
+const HOLD_PLACE = `
+local function holdPlace(c, serverId, expire)
+  redis.call('HSET', c.connsKey, serverId, c.connId)
+  expire(c.connsKey)
+  redis.call('SADD', c.membersKey, c.clientId)
+  expire(c.membersKey)
+  if c.supervisorIndexKey then
+    redis.call('HSET', c.supervisorIndexKey, serverId .. '|' .. c.clientId, c.connId)
+    expire(c.supervisorIndexKey)
+  end
+end
+`;
+
+/**
  * Registers a client's connection on a server. With `restoreTakenAt` (reconciliation from a
  * heartbeat taken then) it does nothing if that connection has since closed or a newer one
  * took its place. Args: routeKey, connsKey, serverKey, membersKey, seqKey, serversKey,
@@ -320,7 +338,7 @@ return replies
  * Returns { 'SKIP' } or { 'OK', seq, epoch, wentOnline (0|1) }: wentOnline is 1 when no other
  * connection of the client is registered.
  */
-const CONNECT = `${EPOCH_INLINE}
+const CONNECT = `${EPOCH_INLINE}${HOLD_PLACE}
 local a = cjson.decode(ARGV[1])
 local field = 'client:' .. a.clientId
 local gone = 'gone:' .. a.clientId
@@ -340,19 +358,12 @@ local held = redis.call('HGETALL', a.connsKey)
 for i = 1, #held, 2 do
   if held[i] ~= a.serverId or held[i + 1] ~= a.connId then wentOnline = 0 end
 end
-redis.call('HSET', a.connsKey, a.serverId, a.connId)
-redis.call('EXPIRE', a.connsKey, a.retention)
+holdPlace(a, a.serverId, function(key) redis.call('EXPIRE', key, a.retention) end)
 redis.call('HSET', a.routeKey, 'serverId', a.serverId, 'lastConnection', a.at,
   'role', a.role, 'examId', a.examId)
 redis.call('HSET', a.serverKey, field, a.connId .. '|' .. a.at, 'status', 'ACTIVE',
   'lastSync', a.heardAt)
 redis.call('HDEL', a.serverKey, gone)
-redis.call('SADD', a.membersKey, a.clientId)
-redis.call('EXPIRE', a.membersKey, a.retention)
-if a.supervisorIndexKey then
-  redis.call('HSET', a.supervisorIndexKey, a.serverId .. '|' .. a.clientId, a.connId)
-  redis.call('EXPIRE', a.supervisorIndexKey, a.retention)
-end
 redis.call('SADD', a.serversKey, a.serverId)
 local seq = tonumber(redis.call('GET', a.seqKey) or '0')
 return { 'OK', seq, epochOf(a.epochKey, a.newEpoch, a.durable), wentOnline }
@@ -399,7 +410,7 @@ return { 'KEEP' }
  * since is left alone. Args: serverKey, serverId, retention, connections [{clientId, connId,
  * connsKey, membersKey, supervisorIndexKey?}]. Returns how many it kept.
  */
-const KEEP_ALIVE = `
+const KEEP_ALIVE = `${HOLD_PLACE}
 local a = cjson.decode(ARGV[1])
 local refreshed, kept = {}, 0
 local function expireOnce(key)
@@ -411,14 +422,7 @@ end
 for _, c in ipairs(a.connections) do
   local held = redis.call('HGET', a.serverKey, 'client:' .. c.clientId)
   if held and string.sub(held, 1, #c.connId + 1) == c.connId .. '|' then
-    redis.call('HSET', c.connsKey, a.serverId, c.connId)
-    expireOnce(c.connsKey)
-    redis.call('SADD', c.membersKey, c.clientId)
-    expireOnce(c.membersKey)
-    if c.supervisorIndexKey then
-      redis.call('HSET', c.supervisorIndexKey, a.serverId .. '|' .. c.clientId, c.connId)
-      expireOnce(c.supervisorIndexKey)
-    end
+    holdPlace(c, a.serverId, expireOnce)
     kept = kept + 1
   end
 end
