@@ -1,9 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
-import { connectionField } from '../shared/redis/keys.js';
 import type { Topology } from '../topology/index.js';
 import type { SyncState } from '../protocol/index.js';
 import { unwrap } from '../shared/redis/pipeline.js';
+import { readHash } from '../shared/redis/scan.js';
+import { ServerConnectionRecord } from '../shared/redis/records.js';
 
 export interface ServerView {
   id: string;
@@ -38,8 +39,6 @@ export interface ClusterView {
 }
 
 export const MAX_CLIENTS_LISTED = 500;
-
-const CLIENT_FIELD = connectionField('');
 
 /**
  * The cluster as the state manager sees it: servers, their status and connections (from the
@@ -79,19 +78,16 @@ export class ClusterSource {
     const ids = [...new Set([...known, ...Object.keys(reported)])].sort();
 
     const pipeline = redis.pipeline();
-    for (const id of ids) {
-      pipeline.hmget(keys.serverConnections(id), 'status', 'lastSync');
-      if (!sync) pipeline.hkeys(keys.serverConnections(id));
-    }
-    const results = unwrap(await pipeline.exec());
-    const step = sync ? 1 : 2;
+    for (const id of ids) pipeline.hmget(keys.serverConnections(id), 'status', 'lastSync');
+    // Without a fresh sync_state, each server's clients come from its hash, read in pages.
+    const [results, hashes] = await Promise.all([
+      pipeline.exec().then(unwrap),
+      sync ? undefined : Promise.all(ids.map((id) => readHash(redis, keys.serverConnections(id)))),
+    ]);
     const servers = ids.map((id, i): ServerView => {
-      const [status, lastSync] = (results[i * step] as (string | null)[] | undefined) ?? [];
-      const fromRedis = sync
-        ? undefined
-        : ((results[i * step + 1] as string[] | undefined) ?? [])
-            .filter((f) => f.startsWith(CLIENT_FIELD))
-            .map((f) => f.slice(CLIENT_FIELD.length));
+      const [status, lastSync] = (results[i] as (string | null)[] | undefined) ?? [];
+      const hash = hashes?.[i];
+      const fromRedis = hash && ServerConnectionRecord.clientsOf(Object.keys(hash));
       const clients = (fromRedis ?? reported[id]?.connections ?? []).slice().sort();
       return {
         id,

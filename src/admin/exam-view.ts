@@ -1,6 +1,7 @@
 import { ExamId } from '../protocol/index.js';
 import { NotFoundError, requireValid } from './errors.js';
 import { unwrap } from '../shared/redis/pipeline.js';
+import { readSet } from '../shared/redis/scan.js';
 import { keyTemplate, scanKeys, type RedisSource } from './redis-util.js';
 
 export interface ExamineeRow {
@@ -38,13 +39,10 @@ export const MAX_MEMBERS = 5000;
 export async function readExam(deps: RedisSource, examId: string): Promise<ExamView> {
   requireValid(ExamId, examId, 'an exam id is 1-64 of A-Z a-z 0-9 _ . -');
   const { redis, keys } = deps;
-  const [examineeIds, supervisorIds] = unwrap(
-    await redis
-      .pipeline()
-      .smembers(keys.examExaminees(examId))
-      .smembers(keys.examSupervisors(examId))
-      .exec(),
-  ) as [string[], string[]];
+  const [examineeIds, supervisorIds] = await Promise.all([
+    readSet(redis, keys.examExaminees(examId)),
+    readSet(redis, keys.examSupervisors(examId)),
+  ]);
   if (examineeIds.length === 0 && supervisorIds.length === 0) {
     throw new NotFoundError(`no exam ${examId} is known in Redis (nobody has joined it)`);
   }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../shared/redis/keys.js';
 import { readEpoch } from '../shared/redis/commands.js';
+import { readSet } from '../shared/redis/scan.js';
 import { StatusRecord, WideFrameRef, WideFrameTemplate } from '../shared/redis/records.js';
 import {
   fillExamineeFrame,
@@ -152,7 +153,7 @@ export class History {
     const k = this.keys;
     const all =
       identity.role === 'supervisor'
-        ? (await this.redis.smembers(k.examExaminees(identity.examId))).sort()
+        ? (await readSet(this.redis, k.examExaminees(identity.examId))).sort()
         : [identity.clientId];
     const listed = all.slice(0, SNAPSHOT_MAX_EXAMINEES);
     const pipeline = this.redis.pipeline();

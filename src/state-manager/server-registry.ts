@@ -3,6 +3,7 @@ import type { RedisKeys } from '../shared/redis/keys.js';
 import { ServerConnectionRecord } from '../shared/redis/records.js';
 import type { ConnectionInfo } from '../protocol/index.js';
 import { unwrap } from '../shared/redis/pipeline.js';
+import { readHash } from '../shared/redis/scan.js';
 import type { Offline, StateStore } from './state-store.js';
 
 /** What reconciling a heartbeat found. */
@@ -50,15 +51,16 @@ export class ServerRegistry {
     at: { takenAt: string; heardAt: string },
   ): Promise<HeartbeatResult> {
     const key = this.keys.serverConnections(serverId);
-    const [, , hash] = unwrap(
+    unwrap(
       await this.redis
         .multi()
         .hset(key, 'status', 'ACTIVE', 'lastSync', at.heardAt)
         .sadd(this.keys.servers(), serverId)
-        .hgetall(key)
         .exec(),
-    ) as [unknown, unknown, Record<string, string>];
-    const known = ServerConnectionRecord.decode(hash);
+    );
+    // In pages: a server may hold tens of thousands of connections. What connects or leaves
+    // meanwhile is told apart by connId and time below, as a change after the read would be.
+    const known = ServerConnectionRecord.decode(await readHash(this.redis, key));
     const reported = new Map(clients.map((c) => [c.clientId, c]));
     const registered = (c: ConnectionInfo) =>
       known.connections.get(c.clientId)?.connId === c.connId;
@@ -107,7 +109,7 @@ export class ServerRegistry {
     const down: { serverId: string; offline: Offline[] }[] = [];
     for (const serverId of servers) {
       if ((await this.store.markDownIfSilent(serverId, cutoff)) !== 1) continue;
-      const hash = await this.redis.hgetall(this.keys.serverConnections(serverId));
+      const hash = await readHash(this.redis, this.keys.serverConnections(serverId));
       const offline: Offline[] = [];
       for (const [clientId, c] of ServerConnectionRecord.decode(hash).connections) {
         const gone = await this.store.disconnect({ clientId, connId: c.connId, serverId, at: now });
@@ -130,10 +132,11 @@ export class ServerRegistry {
         'lastSync',
       );
       if (status !== 'DOWN' || !lastSync || lastSync >= cutoff.toISOString()) continue;
+      // UNLINK: a big hash is freed off Redis's main thread.
       await this.redis
         .multi()
         .srem(k.servers(), serverId)
-        .del(k.serverConnections(serverId))
+        .unlink(k.serverConnections(serverId))
         .exec();
       this.lastKeptAlive.delete(serverId);
       retired.push(serverId);
@@ -144,9 +147,9 @@ export class ServerRegistry {
   /** Every known server's connections and status, as `sync_state` reports them. */
   async snapshot(): Promise<Record<string, { connections: string[]; status: 'ACTIVE' | 'DOWN' }>> {
     const servers = (await this.redis.smembers(this.keys.servers())).sort();
-    const pipeline = this.redis.pipeline();
-    for (const id of servers) pipeline.hgetall(this.keys.serverConnections(id));
-    const hashes = unwrap(await pipeline.exec()) as Record<string, string>[];
+    const hashes = await Promise.all(
+      servers.map((id) => readHash(this.redis, this.keys.serverConnections(id))),
+    );
     return Object.fromEntries(
       servers.map((id, i) => {
         const record = ServerConnectionRecord.decode(hashes[i] ?? {});

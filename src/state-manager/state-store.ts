@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { keyAffixes, type RedisKeys } from '../shared/redis/keys.js';
 import { newEpochId } from '../shared/redis/commands.js';
 import { unwrap } from '../shared/redis/pipeline.js';
+import { readSet } from '../shared/redis/scan.js';
 import {
   SeqList,
   StoredAck,
@@ -115,8 +116,8 @@ export class StateStore {
   async examAudience(examId: string): Promise<Audience> {
     const k = this.keys;
     const [examinees, supervisors] = await Promise.all([
-      this.redis.smembers(k.examExaminees(examId)),
-      this.redis.smembers(k.examSupervisors(examId)),
+      readSet(this.redis, k.examExaminees(examId)),
+      readSet(this.redis, k.examSupervisors(examId)),
     ]);
     return { examinees: examinees.sort(), supervisors };
   }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { createRedisKeys } from '../../../src/shared/redis/keys.js';
 import type { StateStore } from '../../../src/state-manager/state-store.js';
 import { ServerRegistry } from '../../../src/state-manager/server-registry.js';
+import { SCAN_PAGE } from '../../../src/shared/redis/scan.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
 import { testStateStore } from '../../helpers/state-store.js';
 
@@ -125,6 +126,50 @@ describe('state-manager/ServerRegistry', () => {
       expect(await servers.forgetRetired(later())).to.deep.equal(['serverA']);
       expect(await redis.smembers(key('servers'))).to.deep.equal(['serverB']);
       expect(await redis.exists(key('server:serverA:connections'))).to.equal(0);
+    });
+  });
+
+  // The server's hash is read in pages of SCAN_PAGE fields: these cases hold more than one.
+  describe('with more connections than one page of the hash', () => {
+    const count = SCAN_PAGE + 500;
+    const clients = Array.from({ length: count }, (_, i) => ({
+      ...E001,
+      clientId: `E${String(i).padStart(5, '0')}`,
+      connId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    }));
+    const before = () => new Date(Date.now() - 1000).toISOString();
+
+    beforeEach(async () => {
+      const takenAt = before();
+      for (const c of clients) {
+        await store.connect({ ...c, serverId: 'serverA', at: takenAt, heardAt: now() });
+      }
+    });
+
+    it('finds every connection at a heartbeat and drops only the one the server left', async () => {
+      const all = await servers.heartbeat('serverA', clients, at());
+      expect(all).to.include({ keptAlive: count });
+      expect(all.missing).to.deep.equal([]);
+      expect(all.offline).to.deep.equal([]);
+      const left = clients[SCAN_PAGE + 7];
+      const result = await servers.heartbeat(
+        'serverA',
+        clients.filter((c) => c !== left),
+        at(),
+      );
+      expect(result.missing).to.deep.equal([]);
+      expect(result.offline.map((o) => o.clientId)).to.deep.equal([left?.clientId]);
+      expect(await redis.hlen(key('server:serverA:connections'))).to.be.at.least(count - 1);
+    });
+
+    it('lists every connection in the sync_state snapshot, and removes all when DOWN', async () => {
+      await servers.heartbeat('serverA', clients, at());
+      const snapshot = await servers.snapshot();
+      expect(snapshot.serverA?.connections).to.deep.equal(clients.map((c) => c.clientId));
+      const [down] = await servers.markSilentServersDown(later().toISOString(), now());
+      expect(down?.offline).to.have.length(count);
+      const fields = await redis.hkeys(key('server:serverA:connections'));
+      expect(fields.filter((f) => f.startsWith('client:'))).to.deep.equal([]);
     });
   });
 });
