@@ -2,8 +2,11 @@ import { z } from 'zod';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** The systems a run measures by default: exam-relay and its three peers. */
-export const SYSTEMS = ['relay', 'socketio', 'amqplib', 'ws'] as const;
+/**
+ * The systems a run measures by default: exam-relay and its three peers, and `exam-size`,
+ * exam-relay's Redis with one exam of BENCH_EXAM_SIZE examinees.
+ */
+export const SYSTEMS = ['relay', 'socketio', 'amqplib', 'ws', 'exam-size'] as const;
 /**
  * Also selectable: `sentinel`, exam-relay's targeted load on the Redis of
  * scripts/redis-sentinel.sh with REDIS_WAIT_REPLICAS 0 and 1 (what WAIT costs).
@@ -40,12 +43,18 @@ export const BenchEnv = z.object({
   BENCH_STORM_EXAMINEES: int(2, 10_000).default(2000),
   /** Connect-storm batch: this many connect at once, the next batch when all are welcomed. Default 200. */
   BENCH_STORM_BATCH: int(1, 10_000).default(200),
+  /**
+   * Examinees of the `exam-size` system's one exam (a tenth join and leave, the rest stay, half
+   * on each server). Default 20000, issue 9's largest exam; at most 20000, this process's
+   * sockets being limited.
+   */
+  BENCH_EXAM_SIZE: int(100, 20_000).default(20_000),
   /** Exam-wide changes timed to the exam's examinees (half of each server's); median reported. Default 5. */
   BENCH_BROADCAST_ROUNDS: int(1, 100).default(5),
   /** Longest wait, after the SIGKILL, for every examinee to have the change made after it. Default 60. */
   BENCH_FAILOVER_SECONDS: z.coerce.number().positive().max(600).default(60),
   /**
-   * Which systems to run, comma-separated. Default `relay,socketio,amqplib,ws`; `sentinel` (see
+   * Which systems to run, comma-separated. Default `relay,socketio,amqplib,ws,exam-size`; `sentinel` (see
    * OPTIONAL_SYSTEMS) only when named here or with BENCH_WAIT_REPLICAS=1.
    */
   BENCH_SYSTEMS: z
@@ -79,6 +88,7 @@ const QUICK: Record<string, string> = {
   BENCH_OPEN_SECONDS: '3',
   BENCH_DRAIN_SECONDS: '10',
   BENCH_STORM_EXAMINEES: '400',
+  BENCH_EXAM_SIZE: '2000',
   BENCH_BROADCAST_ROUNDS: '3',
   BENCH_FAILOVER_SECONDS: '30',
 };

@@ -8,7 +8,7 @@ interface Frame {
   id?: string;
   seq?: number;
   code?: string;
-  data?: { status?: unknown; lastSeq?: unknown };
+  data?: { status?: unknown; lastSeq?: unknown; examinees?: unknown };
 }
 
 /** exam-relay's clients: raw SPEC §5 frames, `resume` with the last seq seen on reconnect. */
@@ -47,12 +47,22 @@ export class RelayFleet implements Fleet {
     return { clientId, close: () => close(ws) };
   }
 
-  async supervisor(port: number, clientId: string, examId: string): Promise<FleetSupervisor> {
+  /** `onSnapshot` is told how many examinees the supervisor's `snapshot` listed, and when. */
+  async supervisor(
+    port: number,
+    clientId: string,
+    examId: string,
+    onSnapshot?: (listed: number, at: number) => void,
+  ): Promise<FleetSupervisor> {
     const pending = new Map<
       string,
       { resolve: (at: number) => void; reject: (e: Error) => void }
     >();
     const ws = await open(port, clientId, 'supervisor', examId, undefined, (frame, at) => {
+      if (frame.type === 'snapshot') {
+        const listed = frame.data?.examinees;
+        onSnapshot?.(Array.isArray(listed) ? listed.length : 0, at);
+      }
       if (!frame.id) return;
       const p = pending.get(frame.id);
       if (!p) return;

@@ -17,6 +17,7 @@ import { runRelay } from './run-relay.js';
 import { runSentinel } from './run-sentinel.js';
 import { runSio } from './run-sio.js';
 import { SlowLog } from './slowlog.js';
+import { runExamSize } from './run-exam-size.js';
 
 const config = loadBenchConfig(process.env);
 /** How each system names its Redis connections, to tell its SLOWLOG entries. */
@@ -60,6 +61,8 @@ try {
       },
     ]);
   }
+  // It collects its own SLOWLOG entries: what its connects cost, then what it measures.
+  if (config.BENCH_SYSTEMS.includes('exam-size')) systems.push(await runExamSize(config, slowlog));
   // Its own Redis nodes (not the SLOWLOG's): last, so nothing else runs beside them.
   if (config.BENCH_SYSTEMS.includes('sentinel'))
     systems.push(...(await runSentinel(config, shared)));
