@@ -3,8 +3,9 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { createRedisKeys } from '../../../src/shared/redis/keys.js';
 import type { StateStore } from '../../../src/state-manager/state-store.js';
+import type { ConnectionInfo } from '../../../src/protocol/index.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
-import { testStateStore } from '../../helpers/state-store.js';
+import { E001, S001, testStateStore } from '../../helpers/state-store.js';
 
 // The keys of an open connection expire `retentionSeconds` (60 here) after they were last
 // written; keepAlive writes them again for connections the server still holds.
@@ -24,20 +25,8 @@ describe('state-manager/StateStore#keepAlive: open connections outlive the reten
     redis.disconnect();
   });
 
-  const E001 = {
-    clientId: 'E001',
-    role: 'examinee' as const,
-    examId: 'EXAM1',
-    connId: '11111111-1111-4111-8111-111111111111',
-  };
-  const S001 = {
-    clientId: 'S001',
-    role: 'supervisor' as const,
-    examId: 'EXAM1',
-    connId: '22222222-2222-4222-8222-222222222222',
-  };
   const now = () => new Date().toISOString();
-  const connect = (c: typeof E001 | typeof S001) =>
+  const connect = (c: ConnectionInfo) =>
     store.connect({ ...c, serverId: 'serverA', at: now(), heardAt: now() });
   /** What expiry would have taken by now, had the retention passed. */
   const expired = [

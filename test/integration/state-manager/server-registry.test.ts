@@ -6,7 +6,7 @@ import type { StateStore } from '../../../src/state-manager/state-store.js';
 import { ServerRegistry } from '../../../src/state-manager/server-registry.js';
 import { SCAN_PAGE } from '../../../src/shared/redis/scan.js';
 import { cleanRedis, randomNamespace, rawRedis } from '../../helpers/env.js';
-import { testStateStore } from '../../helpers/state-store.js';
+import { E001, testStateStore } from '../../helpers/state-store.js';
 
 describe('state-manager/ServerRegistry', () => {
   let redis: Redis;
@@ -28,12 +28,6 @@ describe('state-manager/ServerRegistry', () => {
     redis.disconnect();
   });
 
-  const E001 = {
-    clientId: 'E001',
-    role: 'examinee' as const,
-    examId: 'EXAM1',
-    connId: '11111111-1111-4111-8111-111111111111',
-  };
   const now = () => new Date().toISOString();
   const at = (takenAt = now()) => ({ takenAt, heardAt: now() });
   const connect = (takenAt = now()) =>
