@@ -19,6 +19,9 @@ export interface HeartbeatResult {
   keptAlive: number;
 }
 
+/** How many disconnect scripts a heartbeat or a DOWN sweep has in flight at once. */
+const DISCONNECTS_AT_ONCE = 100;
+
 /**
  * Socket servers as Redis knows them: heartbeats reconciled against each server's
  * connections, silent servers marked DOWN, and the `sync_state` snapshot of all of them.
@@ -72,21 +75,36 @@ export class ServerRegistry {
       .filter(([, g]) => g.at < at.takenAt)
       .map(([clientId]) => ServerConnectionRecord.goneField(clientId));
     if (outlived.length > 0) await this.redis.hdel(key, ...outlived);
-    const offline: Offline[] = [];
-    for (const [clientId, c] of stale) {
-      const gone = await this.store.disconnect({
-        clientId,
-        connId: c.connId,
-        serverId,
-        at: at.takenAt,
-      });
-      if (gone) offline.push(gone);
-    }
     return {
-      offline,
+      offline: await this.disconnect(serverId, stale, at.takenAt),
       missing,
       keptAlive: await this.keepAlive(serverId, clients.filter(registered)),
     };
+  }
+
+  /**
+   * Removes connections of `serverId` (each only if it still has that connId), DISCONNECTS_AT_ONCE
+   * at a time: a server that went down with 10,000 clients costs 100 round trips, not 10,000
+   * (9,000 one by one took 650-880 ms against a local Redis). Returns the clients that went
+   * offline, in the order given.
+   */
+  private async disconnect(
+    serverId: string,
+    connections: [clientId: string, c: { connId: string }][],
+    at: string,
+  ): Promise<Offline[]> {
+    const offline: Offline[] = [];
+    for (let i = 0; i < connections.length; i += DISCONNECTS_AT_ONCE) {
+      const gone = await Promise.all(
+        connections
+          .slice(i, i + DISCONNECTS_AT_ONCE)
+          .map(([clientId, c]) =>
+            this.store.disconnect({ clientId, connId: c.connId, serverId, at }),
+          ),
+      );
+      for (const g of gone) if (g) offline.push(g);
+    }
+    return offline;
   }
 
   /** Open connections outlive the retention their keys expire by: keeps them, when due. */
@@ -110,12 +128,8 @@ export class ServerRegistry {
     for (const serverId of servers) {
       if ((await this.store.markDownIfSilent(serverId, cutoff)) !== 1) continue;
       const hash = await readHash(this.redis, this.keys.serverConnections(serverId));
-      const offline: Offline[] = [];
-      for (const [clientId, c] of ServerConnectionRecord.decode(hash).connections) {
-        const gone = await this.store.disconnect({ clientId, connId: c.connId, serverId, at: now });
-        if (gone) offline.push(gone);
-      }
-      down.push({ serverId, offline });
+      const { connections } = ServerConnectionRecord.decode(hash);
+      down.push({ serverId, offline: await this.disconnect(serverId, [...connections], now) });
     }
     return down;
   }
