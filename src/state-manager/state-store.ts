@@ -303,29 +303,36 @@ export class StateStore {
       }
     }
     const ack: StoredAck = { examinees, data };
+    // One command per field, `ack` last (its presence says "stored"), not one MULTI: at
+    // 20,000 examinees each of `ack`, `seqs` and `routes` is about 200 KB, and written together
+    // they held Redis 5.4 ms in one command (2026-12-08); apart, other clients are served
+    // between them. A write that fails is retried whole (`recorded`); each is idempotent.
     const write = async () => {
-      await this.redis
-        .multi()
-        .hset(
-          request,
-          'ack',
-          JSON.stringify(ack),
-          'trace',
-          JSON.stringify(c.trace),
+      unwrap(
+        await this.redis
+          .pipeline()
+          .hset(request, 'trace', JSON.stringify(c.trace))
           // For the admin's trace: every recipient's seq and the server it was routed to.
-          'seqs',
-          SeqList.encode([
-            ...outcome.deliveries,
-            ...supervisors.map((clientId) => ({ clientId, seq: outcome.examSeq })),
-          ]),
-          'routes',
-          [
-            ...outcome.deliveries.map((d) => `${d.clientId}:${d.servers[0] ?? ''}`),
-            ...supervisorRoutes,
-          ].join(','),
-        )
-        .expire(request, this.options.retentionSeconds)
-        .exec();
+          .hset(
+            request,
+            'seqs',
+            SeqList.encode([
+              ...outcome.deliveries,
+              ...supervisors.map((clientId) => ({ clientId, seq: outcome.examSeq })),
+            ]),
+          )
+          .hset(
+            request,
+            'routes',
+            [
+              ...outcome.deliveries.map((d) => `${d.clientId}:${d.servers[0] ?? ''}`),
+              ...supervisorRoutes,
+            ].join(','),
+          )
+          .hset(request, 'ack', JSON.stringify(ack))
+          .expire(request, this.options.retentionSeconds)
+          .exec(),
+      );
     };
     outcome.recorded = startedRetryable(write);
     return outcome;
