@@ -121,6 +121,7 @@ export async function runExamSize(config: BenchConfig, slowlog: SlowLog): Promis
       name: EXAM_SIZE_SYSTEM,
       closed: [],
       open: undefined,
+      // The field the report's "all patterns" fault counts read for a system.
       integrity: {
         targeted: {
           duplicated: fleet.integrity.duplicated,
